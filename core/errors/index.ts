@@ -70,3 +70,31 @@ export function sourceError(path: string, error: unknown): TierdropError {
     }
   }
 }
+
+/** Maps a Node system error met while writing a local file (a download, a settings file). */
+export function localWriteError(path: string, error: unknown): TierdropError {
+  if (error instanceof TierdropError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new TierdropError('disk_full', `There is no space left to write ${path}.`, {
+        retryable: true,
+        hint: 'Free some disk space, then try again.',
+        cause: error,
+      });
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new TierdropError('access_denied', `${path} cannot be written: permission denied.`, {
+        hint: 'Choose a folder you can write to.',
+        cause: error,
+      });
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new TierdropError('invalid_input', `The folder for ${path} does not exist.`, { cause: error });
+    default:
+      return new TierdropError('store_error', `Writing ${path} failed: ${detail}`, { retryable: true, cause: error });
+  }
+}

@@ -1,0 +1,4 @@
+// Public face of the service layer.
+export { SyncService, type OpenedService } from './service.js';
+export { resolveHome, journalPath, settingsPath } from './home.js';
+export { loadSettings, saveSettings } from './settings-store.js';

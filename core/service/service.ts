@@ -1,0 +1,133 @@
+// SyncService: the one object every shell drives. It owns the home folder (lock, journal,
+// settings), the stores opened for destinations, and the transfer engine.
+import { openStore } from '../backends/index.js';
+import {
+  Commands,
+  type CommandInput,
+  type CommandName,
+  type CommandOutput,
+  type Result,
+  type Settings,
+  type SettingsPatch,
+  type TierdropEvent,
+} from '../contract/index.js';
+import { toErrorInfo } from '../errors/index.js';
+import { Journal } from '../journal/index.js';
+import { TransferEngine, type StoreHandle } from '../transfer/index.js';
+import { journalPath, lockPath, settingsPath } from './home.js';
+import { acquireHomeLock, type HomeLock } from './lock.js';
+import { loadSettings, mergeSettings, saveSettings } from './settings-store.js';
+
+export interface OpenedService {
+  service: SyncService;
+  /** Things a person should be told at start: a journal or settings file set aside. */
+  warnings: string[];
+}
+
+export class SyncService {
+  readonly engine: TransferEngine;
+  private settingsValue: Settings;
+  private readonly stores = new Map<string, StoreHandle>();
+  private disposed = false;
+
+  private constructor(
+    readonly home: string,
+    readonly journal: Journal,
+    settings: Settings,
+    private readonly lock: HomeLock,
+  ) {
+    this.settingsValue = settings;
+    this.engine = new TransferEngine({
+      journal,
+      settings: () => this.settingsValue,
+      openStore: (destination) => this.store(destination),
+    });
+  }
+
+  /** Takes the home folder's lock, opens the journal and settings. */
+  static open(home: string, overrides: SettingsPatch = {}): OpenedService {
+    const lock = acquireHomeLock(lockPath(home));
+    try {
+      const { journal, report } = Journal.open(journalPath(home));
+      const loaded = loadSettings(settingsPath(home));
+      const warnings = [report.reason, loaded.warning].filter((text): text is string => text !== null);
+      const settings = mergeSettings(loaded.settings, overrides);
+      return { service: new SyncService(home, journal, settings, lock), warnings };
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  get settings(): Settings {
+    return this.settingsValue;
+  }
+
+  on(listener: (event: TierdropEvent) => void): () => void {
+    return this.engine.on(listener);
+  }
+
+  setSettings(patch: SettingsPatch): Settings {
+    this.settingsValue = mergeSettings(this.settingsValue, patch);
+    saveSettings(settingsPath(this.home), this.settingsValue);
+    this.engine.applySettings();
+    return this.settingsValue;
+  }
+
+  /** Validates a command's input with the contract and answers with an envelope, never a throw. */
+  async handle<C extends CommandName>(name: C, input: unknown): Promise<Result<CommandOutput<C>>> {
+    const parsed = Commands[name].input.safeParse(input);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: { code: 'invalid_input', message: parsed.error.issues.map((issue) => issue.message).join('; '), retryable: false },
+      };
+    }
+    try {
+      return { ok: true, value: await this.run(name, parsed.data as CommandInput<C>) };
+    } catch (error) {
+      return { ok: false, error: toErrorInfo(error) };
+    }
+  }
+
+  private run<C extends CommandName>(name: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
+    const handler = this.handlers[name] as (input: CommandInput<C>) => Promise<CommandOutput<C>> | CommandOutput<C>;
+    return Promise.resolve(handler(input));
+  }
+
+  private readonly handlers: { [C in CommandName]: (input: CommandInput<C>) => Promise<CommandOutput<C>> | CommandOutput<C> } = {
+    addFiles: async ({ paths, destination }) => ({ ids: (await this.engine.addFiles(paths, destination)).ids }),
+    pause: async ({ ids }) => ({ ids: await this.engine.pause(ids) }),
+    resume: ({ ids }) => ({ ids: this.engine.resume(ids) }),
+    cancel: async ({ ids }) => ({ ids: await this.engine.cancel(ids) }),
+    retry: ({ ids }) => ({ ids: this.engine.retry(ids) }),
+    pauseAll: async () => ({ ids: await this.engine.pauseAll() }),
+    resumeAll: () => ({ ids: this.engine.resumeAll() }),
+    setSettings: (patch) => this.setSettings(patch),
+    getSettings: () => this.settingsValue,
+    listTransfers: ({ states }) => this.engine.list(states),
+  };
+
+  /** The store of a destination URL, opened once and reused. */
+  store(destination: string): StoreHandle {
+    const cached = this.stores.get(destination);
+    if (cached) return cached;
+    const opened = openStore(destination, {
+      checksum: this.settingsValue.checksum,
+      maxSockets: this.settingsValue.concurrency + this.settingsValue.filesInFlight,
+    });
+    const handle = { backend: opened.backend, prefix: opened.prefix };
+    this.stores.set(destination, handle);
+    return handle;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.engine.dispose();
+    await Promise.all([...this.stores.values()].map((store) => store.backend.dispose()));
+    this.stores.clear();
+    this.journal.close();
+    this.lock.release();
+  }
+}

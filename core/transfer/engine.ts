@@ -1,0 +1,718 @@
+// The upload engine: turns journal rows into finished objects. It owns scheduling (files in flight,
+// parts in flight across all files), retries, stall detection, pause / resume / cancel, and
+// progress. Every step is written to the journal before it is taken, so a crash resumes from there.
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { joinKey, type StoreBackend } from '../backends/index.js';
+import type { ErrorInfo, Settings, TierdropEvent, TransferProgress, TransferState, TransferView } from '../contract/index.js';
+import { TierdropError, isTierdropError, sourceError, toErrorInfo } from '../errors/index.js';
+import type { Journal, PartRow, UploadRow } from '../journal/index.js';
+import { Semaphore, TokenBucket } from './limits.js';
+import { planUpload } from './plan.js';
+import { ProgressMeter } from './progress.js';
+import { abortReason, backoffDelayMs, sleep } from './retry.js';
+import { assertUnchanged, fingerprint, openRange, sameFingerprint, sourceChanged, type Fingerprint } from './source.js';
+import { ACTIVE_STATES, UNFINISHED_STATES, assertTransition } from './state.js';
+import { expandSources, type WalkProblem } from './walk.js';
+
+export interface StoreHandle {
+  backend: StoreBackend;
+  prefix: string;
+}
+
+export interface EngineOptions {
+  journal: Journal;
+  /** Opens (or returns the cached) store of a destination URL; throws `invalid_input` for a bad URL. */
+  openStore: (destination: string) => StoreHandle;
+  settings: () => Settings;
+  progressIntervalMs?: number;
+}
+
+export interface AddResult {
+  ids: string[];
+  problems: WalkProblem[];
+}
+
+type StopReason = 'pause' | 'cancel' | 'shutdown';
+
+interface ActiveUpload {
+  id: string;
+  controller: AbortController;
+  stopReason: StopReason | null;
+  meter: ProgressMeter;
+  settled: Promise<void>;
+}
+
+const PROGRESS_INTERVAL_MS = 100; // ~10 progress batches a second in total, as the contract promises
+const COMPLETE_STALL_FACTOR = 4; // assembling a large object can keep a store silent for a while
+
+export class TransferEngine {
+  private readonly journal: Journal;
+  private readonly openStore: (destination: string) => StoreHandle;
+  private readonly settings: () => Settings;
+  private readonly listeners = new Set<(event: TierdropEvent) => void>();
+  /** Queued uploads this engine was asked to run, in order. */
+  private readonly admitted = new Set<string>();
+  private readonly active = new Map<string, ActiveUpload>();
+  private readonly partSlots: Semaphore;
+  private readonly bandwidth: TokenBucket;
+  private readonly progressIntervalMs: number;
+  private progressTimer: NodeJS.Timeout | null = null;
+  private idleWaiters: Array<() => void> = [];
+  private requestSeq = 0;
+  private disposed = false;
+
+  constructor(options: EngineOptions) {
+    this.journal = options.journal;
+    this.openStore = options.openStore;
+    this.settings = options.settings;
+    this.progressIntervalMs = options.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
+    const settings = this.settings();
+    this.partSlots = new Semaphore(settings.concurrency);
+    this.bandwidth = new TokenBucket(settings.bandwidthLimitBytesPerSec);
+  }
+
+  on(listener: (event: TierdropEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Applies changed limits to what is running. */
+  applySettings(): void {
+    const settings = this.settings();
+    this.partSlots.resize(settings.concurrency);
+    this.bandwidth.setRate(settings.bandwidthLimitBytesPerSec);
+    this.pump();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Commands
+
+  /** Queues the files and folders at `paths`; what cannot be uploaded is returned as problems. */
+  async addFiles(paths: readonly string[], destination: string): Promise<AddResult> {
+    const store = this.openStore(destination);
+    const { files, problems } = await expandSources(paths);
+    const settings = this.settings();
+
+    const unfinished = new Map<string, UploadRow>();
+    for (const row of this.journal.listUploads({ states: [...UNFINISHED_STATES, 'failed'], destination })) {
+      unfinished.set(`${row.key}\0${row.sourcePath}`, row);
+    }
+
+    const planned: Array<{ row: Parameters<Journal['createUpload']>[0]; parts: Parameters<Journal['createUpload']>[1] }> = [];
+    const reused: string[] = [];
+    for (const file of files) {
+      const key = joinKey(store.prefix, file.relativeKey);
+      const earlier = unfinished.get(`${key}\0${file.sourcePath}`);
+      if (earlier) {
+        reused.push(earlier.id);
+        continue;
+      }
+      let print: Fingerprint;
+      try {
+        print = await fingerprint(file.sourcePath);
+      } catch (error) {
+        problems.push({ path: file.sourcePath, error: toErrorInfo(error) });
+        continue;
+      }
+      const plan = planUpload(print.sizeBytes, settings.partSizeBytes);
+      planned.push({
+        row: {
+          id: randomUUID(),
+          destination,
+          sourcePath: file.sourcePath,
+          key,
+          sizeBytes: print.sizeBytes,
+          mtimeMs: print.mtimeMs,
+          inode: print.inode,
+          partSizeBytes: plan.partSizeBytes,
+        },
+        parts: plan.parts,
+      });
+    }
+
+    const created = this.journal.transaction(() => planned.map(({ row, parts }) => this.journal.createUpload(row, parts)));
+    for (const row of created) {
+      this.admitted.add(row.id);
+      this.emit({ type: 'transfer.updated', transfer: this.view(row) });
+    }
+    const ids = [...created.map((row) => row.id), ...reused];
+    if (reused.length > 0) this.resume(reused);
+    this.pump();
+    return { ids, problems };
+  }
+
+  /**
+   * Called once at start: rows a crashed process left in an active state go back to the queue.
+   * Returns them and every other unfinished upload, so the caller can decide what to run.
+   */
+  recover(): { interrupted: string[]; queued: string[]; paused: string[] } {
+    const interrupted: string[] = [];
+    for (const row of this.journal.listUploads({ states: [...ACTIVE_STATES] })) {
+      if (this.active.has(row.id)) continue;
+      this.journal.updateUpload(row.id, { state: 'queued' });
+      interrupted.push(row.id);
+    }
+    const queued = this.journal.listUploads({ states: ['queued'] }).map((row) => row.id);
+    const paused = this.journal.listUploads({ states: ['paused'] }).map((row) => row.id);
+    return { interrupted, queued, paused };
+  }
+
+  /** Lets queued or paused uploads run again. */
+  resume(ids: readonly string[]): string[] {
+    const resumed: string[] = [];
+    for (const id of ids) {
+      const row = this.journal.getUpload(id);
+      if (!row || this.active.has(id)) continue;
+      if (row.state === 'paused' || row.state === 'queued') {
+        if (row.state === 'paused') this.transition(row, 'queued');
+        this.admitted.add(id);
+        resumed.push(id);
+      }
+    }
+    this.pump();
+    return resumed;
+  }
+
+  /** Failed uploads go back to the queue with their acknowledged parts kept. */
+  retry(ids: readonly string[]): string[] {
+    const retried: string[] = [];
+    for (const id of ids) {
+      const row = this.journal.getUpload(id);
+      if (!row || row.state !== 'failed') continue;
+      this.journal.updateUpload(id, { state: 'queued', errorCode: null, errorMessage: null, errorRetryable: false });
+      this.emitUpdated(id);
+      this.admitted.add(id);
+      retried.push(id);
+    }
+    this.pump();
+    return retried;
+  }
+
+  /** Stops uploads at once: in-flight requests are aborted, acknowledged parts are kept. */
+  async pause(ids: readonly string[]): Promise<string[]> {
+    const paused: string[] = [];
+    const stopping: Promise<void>[] = [];
+    for (const id of ids) {
+      const active = this.active.get(id);
+      if (active) {
+        stopping.push(this.stop(active, 'pause'));
+        paused.push(id);
+        continue;
+      }
+      const row = this.journal.getUpload(id);
+      if (row?.state === 'queued') {
+        this.admitted.delete(id);
+        this.transition(row, 'paused');
+        paused.push(id);
+      }
+    }
+    await Promise.all(stopping);
+    return paused;
+  }
+
+  async pauseAll(): Promise<string[]> {
+    const ids = [...this.active.keys(), ...this.admitted];
+    return this.pause(ids);
+  }
+
+  resumeAll(): string[] {
+    return this.resume(this.journal.listUploads({ states: ['paused', 'queued'] }).map((row) => row.id));
+  }
+
+  /** Cancels uploads: the multipart upload is aborted in the store, so nothing is left behind. */
+  async cancel(ids: readonly string[]): Promise<string[]> {
+    const cancelled: string[] = [];
+    for (const id of ids) {
+      const active = this.active.get(id);
+      if (active) await this.stop(active, 'cancel');
+      this.admitted.delete(id);
+      const row = this.journal.getUpload(id);
+      if (!row || row.state === 'done' || row.state === 'cancelled') continue;
+      if (row.backendUploadId !== null) {
+        const store = this.openStore(row.destination);
+        const uploadId = row.backendUploadId;
+        await this.withRetries(new AbortController().signal, { count: 0 }, () => store.backend.abort(row.key, uploadId));
+      }
+      this.journal.transaction(() => {
+        this.journal.replaceParts(id, []);
+        this.journal.updateUpload(id, { state: 'cancelled', backendUploadId: null });
+      });
+      this.emitUpdated(id);
+      cancelled.push(id);
+    }
+    this.notifyIfIdle();
+    return cancelled;
+  }
+
+  /** Resolves when nothing is running or waiting to run in this engine. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops everything; interrupted uploads go back to the queue for the next start. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.admitted.clear();
+    await Promise.all([...this.active.values()].map((active) => this.stop(active, 'shutdown')));
+    this.stopProgressTimer();
+    this.notifyIfIdle();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Views
+
+  view(row: UploadRow): TransferView {
+    const active = this.active.get(row.id);
+    const progress = this.journal.partProgress(row.id);
+    const bytesDone =
+      active?.meter.bytesDone ?? (row.state === 'done' ? row.sizeBytes : row.partSizeBytes === 0 ? 0 : progress.bytesDone);
+    const error: ErrorInfo | null =
+      row.errorCode === null
+        ? null
+        : { code: row.errorCode, message: row.errorMessage ?? '', retryable: row.errorRetryable };
+    return {
+      id: row.id,
+      destination: row.destination,
+      sourcePath: row.sourcePath,
+      key: row.key,
+      sizeBytes: row.sizeBytes,
+      bytesDone,
+      partsDone: progress.partsDone,
+      partsTotal: progress.partsTotal,
+      state: row.state,
+      error,
+      speedBytesPerSec: active?.meter.speed ?? 0,
+      etaSeconds: active ? active.meter.etaSeconds : row.state === 'done' ? 0 : null,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  }
+
+  list(states?: TransferState[]): TransferView[] {
+    return this.journal.listUploads(states ? { states } : undefined).map((row) => this.view(row));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Scheduling
+
+  private pump(): void {
+    if (this.disposed) return;
+    const { filesInFlight } = this.settings();
+    for (const id of [...this.admitted]) {
+      if (this.active.size >= filesInFlight) break;
+      this.admitted.delete(id);
+      const row = this.journal.getUpload(id);
+      if (row?.state !== 'queued') continue;
+      this.start(row);
+    }
+    this.notifyIfIdle();
+  }
+
+  private start(row: UploadRow): void {
+    const progress = this.journal.partProgress(row.id);
+    const active: ActiveUpload = {
+      id: row.id,
+      controller: new AbortController(),
+      stopReason: null,
+      meter: new ProgressMeter(row.sizeBytes, row.partSizeBytes === 0 ? 0 : progress.bytesDone),
+      settled: Promise.resolve(),
+    };
+    this.active.set(row.id, active);
+    this.startProgressTimer();
+    active.settled = this.run(active, row).finally(() => {
+      this.active.delete(row.id);
+      if (this.active.size === 0) this.stopProgressTimer();
+      this.pump();
+    });
+  }
+
+  private async stop(active: ActiveUpload, reason: StopReason): Promise<void> {
+    active.stopReason ??= reason;
+    active.controller.abort(new TierdropError('paused', 'The transfer was stopped.', { retryable: true }));
+    await active.settled;
+  }
+
+  private isIdle(): boolean {
+    return this.active.size === 0 && this.admitted.size === 0;
+  }
+
+  private notifyIfIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Running one upload
+
+  private async run(active: ActiveUpload, initial: UploadRow): Promise<void> {
+    const signal = active.controller.signal;
+    let row = initial;
+    try {
+      row = this.transition(row, 'preparing');
+      const store = this.openStore(row.destination);
+      row = await this.refreshPlanIfChanged(row, store);
+      if (row.partSizeBytes === 0) {
+        row = await this.putWhole(active, row, store);
+      } else {
+        row = await this.putMultipart(active, row, store);
+      }
+      row = this.transition(row, 'done');
+      this.emit({ type: 'transfer.finished', transfer: this.view(row) });
+    } catch (error) {
+      const current = this.journal.getUpload(row.id) ?? row;
+      if (signal.aborted && active.stopReason !== null) {
+        // Pausing, cancelling or shutting down: what was acknowledged is in the journal already.
+        if (active.stopReason === 'pause') this.transition(current, 'paused');
+        else if (active.stopReason === 'shutdown') this.transition(current, 'queued');
+        return;
+      }
+      const info = toErrorInfo(error);
+      this.journal.updateUpload(current.id, {
+        state: 'failed',
+        errorCode: info.code,
+        errorMessage: info.message,
+        errorRetryable: info.retryable,
+      });
+      this.emitUpdated(current.id);
+      this.emit({ type: 'transfer.finished', transfer: this.view(this.requireRow(current.id)) });
+    }
+  }
+
+  /**
+   * The source changed after it was queued (or while paused, or before a crash): nothing of it has
+   * been committed, so the upload starts over with the file as it is now.
+   */
+  private async refreshPlanIfChanged(row: UploadRow, store: StoreHandle): Promise<UploadRow> {
+    const current = await fingerprint(row.sourcePath);
+    if (sameFingerprint(current, { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs, inode: row.inode })) return row;
+    if (row.backendUploadId !== null) {
+      const uploadId = row.backendUploadId;
+      await this.withRetries(new AbortController().signal, { count: 0 }, () => store.backend.abort(row.key, uploadId));
+    }
+    const plan = planUpload(current.sizeBytes, this.settings().partSizeBytes);
+    return this.journal.transaction(() => {
+      this.journal.replaceParts(row.id, plan.parts);
+      return this.journal.updateUpload(row.id, {
+        sizeBytes: current.sizeBytes,
+        mtimeMs: current.mtimeMs,
+        inode: current.inode,
+        partSizeBytes: plan.partSizeBytes,
+        backendUploadId: null,
+      });
+    });
+  }
+
+  /** One request. The file is read whole first so a file changing mid-read is never sent. */
+  private async putWhole(active: ActiveUpload, row: UploadRow, store: StoreHandle): Promise<UploadRow> {
+    const signal = active.controller.signal;
+    const print = { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs, inode: row.inode };
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(row.sourcePath, { signal });
+    } catch (error) {
+      if (signal.aborted) throw abortReason(signal);
+      throw sourceError(row.sourcePath, error);
+    }
+    if (bytes.length !== row.sizeBytes) throw sourceChanged(row.sourcePath);
+    await assertUnchanged(row.sourcePath, print);
+
+    const updated = this.transition(row, 'uploading');
+    await this.withRetries(signal, { count: 0 }, async () => {
+      if (this.bandwidth.enabled) await this.bandwidth.take(bytes.length, signal);
+      await store.backend.put(row.key, bytes, { contentLength: bytes.length, signal });
+    });
+    active.meter.settle(0, bytes.length);
+    return updated;
+  }
+
+  private async putMultipart(active: ActiveUpload, row: UploadRow, store: StoreHandle): Promise<UploadRow> {
+    const signal = active.controller.signal;
+    const failures = { count: 0 };
+    const print = { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs, inode: row.inode };
+    let uploadId = row.backendUploadId;
+
+    if (uploadId !== null) {
+      const known = uploadId;
+      try {
+        await this.withRetries(signal, failures, () => store.backend.listParts(row.key, known));
+      } catch (error) {
+        // The store forgot the upload (expired, or aborted by a lifecycle rule): start it again.
+        if (!isTierdropError(error, 'not_found')) {
+          if (signal.aborted || (isTierdropError(error) && error.retryable)) throw error;
+        } else {
+          const parts = this.journal.listParts(row.id);
+          if (parts.every((part) => part.state === 'sent') && (await this.assembled(store, row, parts))) {
+            // Stopped after the store assembled the object but before the journal heard of it.
+            return this.transition(this.transition(this.requireRow(row.id), 'uploading'), 'completing');
+          }
+          this.journal.transaction(() => {
+            this.journal.resetParts(row.id);
+            this.journal.updateUpload(row.id, { backendUploadId: null });
+          });
+          active.meter = new ProgressMeter(row.sizeBytes, 0);
+          uploadId = null;
+        }
+      }
+    }
+    if (uploadId === null) {
+      const created = await this.withRetries(signal, failures, () => store.backend.initiate(row.key));
+      this.journal.updateUpload(row.id, { backendUploadId: created });
+      uploadId = created;
+    }
+
+    let current = this.transition(this.requireRow(row.id), 'uploading');
+    const pending = this.journal.listParts(row.id).filter((part) => part.state === 'pending');
+    await this.sendParts(active, current, store, uploadId, pending, print);
+
+    current = this.transition(this.requireRow(row.id), 'completing');
+    await assertUnchanged(row.sourcePath, print);
+    const receipts = this.journal.listParts(row.id).map((part) => {
+      if (part.state !== 'sent' || part.etag === null) {
+        throw new TierdropError('internal', `Part ${part.partNo} of ${row.key} was not acknowledged before completing.`);
+      }
+      return { partNo: part.partNo, etag: part.etag, sizeBytes: part.lengthBytes, checksum: part.checksum };
+    });
+    const finalUploadId = uploadId;
+    let attempted = false;
+    await this.withRetries(signal, failures, async () => {
+      const failure = await store.backend.complete(row.key, finalUploadId, receipts).catch(async (error: unknown) => {
+        // A retry after an answer we never saw: the upload may already have been assembled.
+        if (attempted && isTierdropError(error, 'not_found') && (await this.assembled(store, row, this.journal.listParts(row.id)))) {
+          return null;
+        }
+        throw error;
+      });
+      attempted = true;
+      if (failure) throw new TierdropError(failure.code, `Completing ${row.key} failed: ${failure.message}`, { retryable: failure.retryable });
+    }, COMPLETE_STALL_FACTOR);
+    return current;
+  }
+
+  /**
+   * Whether the object at the key is the one these parts make. Where part ETags are MD5s (S3 and
+   * the local folder), the store's multipart ETag is MD5(part MD5s)-N and can be checked exactly.
+   */
+  private async assembled(store: StoreHandle, row: UploadRow, parts: PartRow[]): Promise<boolean> {
+    const meta = await store.backend.head(row.key);
+    if (meta === null || meta.sizeBytes !== row.sizeBytes) return false;
+    const expected = multipartEtag(parts.map((part) => part.etag ?? ''));
+    if (expected !== null) return meta.etag.replaceAll('"', '') === expected;
+    return meta.lastModifiedMs >= row.createdAt;
+  }
+
+  /** Sends parts through the shared budget; the first hard failure stops this file's other parts. */
+  private async sendParts(
+    active: ActiveUpload,
+    row: UploadRow,
+    store: StoreHandle,
+    uploadId: string,
+    pending: PartRow[],
+    print: Fingerprint,
+  ): Promise<void> {
+    const parts = new AbortController();
+    const onStop = () => parts.abort(abortReason(active.controller.signal));
+    active.controller.signal.addEventListener('abort', onStop, { once: true });
+    const failures = { count: 0 };
+    const running = new Set<Promise<void>>();
+    let firstError: unknown = null;
+    try {
+      for (const part of pending) {
+        let release: () => void;
+        try {
+          release = await this.partSlots.acquire(parts.signal);
+        } catch {
+          break;
+        }
+        const task: Promise<void> = this.sendPart(active, row, store, uploadId, part, print, parts.signal, failures)
+          .catch((error: unknown) => {
+            if (firstError === null) {
+              firstError = error;
+              parts.abort(error);
+            }
+          })
+          .finally(() => {
+            release();
+            running.delete(task);
+          });
+        running.add(task);
+      }
+      await Promise.all(running);
+    } finally {
+      active.controller.signal.removeEventListener('abort', onStop);
+    }
+    if (active.controller.signal.aborted) throw abortReason(active.controller.signal);
+    if (firstError !== null) throw firstError;
+  }
+
+  private async sendPart(
+    active: ActiveUpload,
+    row: UploadRow,
+    store: StoreHandle,
+    uploadId: string,
+    part: PartRow,
+    print: Fingerprint,
+    signal: AbortSignal,
+    failures: { count: number },
+  ): Promise<void> {
+    const settings = this.settings();
+    for (;;) {
+      await assertUnchanged(row.sourcePath, print);
+      const requestId = ++this.requestSeq;
+      const request = new AbortController();
+      const onStop = () => request.abort(abortReason(signal));
+      signal.addEventListener('abort', onStop, { once: true });
+      const body = openRange(row.sourcePath, part.offsetBytes, part.lengthBytes, {
+        bandwidth: this.bandwidth,
+        onBytes: (bytes) => active.meter.setInFlight(requestId, bytes),
+        signal: request.signal,
+      });
+      const watchdog = this.watchStall(request, () => body.lastByteAtMs, settings.stallTimeoutMs);
+      try {
+        const receipt = await store.backend.uploadPart(row.key, uploadId, part.partNo, body, part.lengthBytes, request.signal);
+        if (body.shortRead) throw body.shortRead;
+        this.journal.markPartSent(row.id, part.partNo, receipt.etag, receipt.checksum);
+        active.meter.settle(requestId, part.lengthBytes);
+        failures.count = 0;
+        return;
+      } catch (error) {
+        active.meter.settle(requestId, 0);
+        body.destroy();
+        if (signal.aborted) throw abortReason(signal);
+        const cause = body.shortRead ?? (request.signal.aborted ? abortReason(request.signal) : error);
+        await this.backOffOrThrow(cause, failures, signal);
+      } finally {
+        clearInterval(watchdog);
+        signal.removeEventListener('abort', onStop);
+      }
+    }
+  }
+
+  /** Runs `call` until it succeeds, a non-retryable error comes, or attempts run out. */
+  private async withRetries<T>(
+    signal: AbortSignal,
+    failures: { count: number },
+    call: (signal: AbortSignal) => Promise<T>,
+    stallFactor = 1,
+  ): Promise<T> {
+    const settings = this.settings();
+    for (;;) {
+      if (signal.aborted) throw abortReason(signal);
+      const request = new AbortController();
+      const onStop = () => request.abort(abortReason(signal));
+      signal.addEventListener('abort', onStop, { once: true });
+      const startedAtMs = Date.now();
+      const watchdog = this.watchStall(request, () => startedAtMs, settings.stallTimeoutMs * stallFactor);
+      try {
+        const value = await call(request.signal);
+        failures.count = 0;
+        return value;
+      } catch (error) {
+        if (signal.aborted) throw abortReason(signal);
+        await this.backOffOrThrow(request.signal.aborted ? abortReason(request.signal) : error, failures, signal);
+      } finally {
+        clearInterval(watchdog);
+        signal.removeEventListener('abort', onStop);
+      }
+    }
+  }
+
+  private async backOffOrThrow(error: unknown, failures: { count: number }, signal: AbortSignal): Promise<void> {
+    const settings = this.settings();
+    if (!isTierdropError(error) || !error.retryable) throw error;
+    failures.count += 1;
+    if (failures.count >= settings.maxAttempts) {
+      throw new TierdropError(error.code, `${error.message} (gave up after ${failures.count} attempts)`, {
+        retryable: true,
+        hint: error.hint ?? 'Check the connection to the store, then retry.',
+        cause: error,
+      });
+    }
+    await sleep(backoffDelayMs(failures.count, { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs }), signal);
+  }
+
+  /** Aborts `request` when no byte has moved for `stallTimeoutMs`. */
+  private watchStall(request: AbortController, lastByteAtMs: () => number, stallTimeoutMs: number): NodeJS.Timeout {
+    const checkEveryMs = Math.max(50, Math.min(1000, stallTimeoutMs / 4));
+    const timer = setInterval(() => {
+      if (Date.now() - lastByteAtMs() > stallTimeoutMs) {
+        request.abort(
+          new TierdropError('stalled', `No data moved for ${Math.round(stallTimeoutMs / 1000)} s; the request was restarted.`, {
+            retryable: true,
+            hint: 'The connection may be down or the store overloaded.',
+          }),
+        );
+      }
+    }, checkEveryMs);
+    timer.unref();
+    return timer;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // State and events
+
+  private transition(row: UploadRow, to: TransferState): UploadRow {
+    if (row.state === to) return row;
+    assertTransition(row.state, to);
+    const updated = this.journal.updateUpload(row.id, { state: to });
+    this.emit({ type: 'transfer.updated', transfer: this.view(updated) });
+    return updated;
+  }
+
+  private requireRow(id: string): UploadRow {
+    const row = this.journal.getUpload(id);
+    if (!row) throw new TierdropError('internal', `Upload ${id} vanished from the journal.`);
+    return row;
+  }
+
+  private emitUpdated(id: string): void {
+    const row = this.journal.getUpload(id);
+    if (row) this.emit({ type: 'transfer.updated', transfer: this.view(row) });
+  }
+
+  private emit(event: TierdropEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private startProgressTimer(): void {
+    if (this.progressTimer) return;
+    this.progressTimer = setInterval(() => this.emitProgress(), this.progressIntervalMs);
+    this.progressTimer.unref();
+  }
+
+  private stopProgressTimer(): void {
+    if (!this.progressTimer) return;
+    clearInterval(this.progressTimer);
+    this.progressTimer = null;
+  }
+
+  private emitProgress(): void {
+    const items: TransferProgress[] = [];
+    for (const active of this.active.values()) {
+      active.meter.sample();
+      items.push({
+        id: active.id,
+        bytesDone: active.meter.bytesDone,
+        sizeBytes: active.meter.sizeBytes,
+        speedBytesPerSec: active.meter.speed,
+        etaSeconds: active.meter.etaSeconds,
+      });
+    }
+    if (items.length > 0) this.emit({ type: 'transfer.progress', items });
+  }
+}
+
+/** S3's ETag of a completed multipart upload, or null when the part ETags are not MD5s. */
+export function multipartEtag(partEtags: readonly string[]): string | null {
+  const hash = createHash('md5');
+  for (const etag of partEtags) {
+    const hex = etag.replaceAll('"', '');
+    if (!/^[0-9a-f]{32}$/i.test(hex)) return null;
+    hash.update(Buffer.from(hex, 'hex'));
+  }
+  return `${hash.digest('hex')}-${partEtags.length}`;
+}
