@@ -1,0 +1,99 @@
+// Builds the S3Client for a destination: explicit or environment credentials that fail fast,
+// one attempt per request (the engine retries), keep-alive sockets sized to the transfer budget,
+// and the checksum choice (CRC32, or none for stores that cannot read streaming trailers).
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
+import { fromEnv, fromIni } from '@aws-sdk/credential-providers';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { ChecksumChoice } from '../../contract/index.js';
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface S3BackendOptions {
+  bucket: string;
+  /** An S3-compatible endpoint such as `http://127.0.0.1:9000`; AWS when absent. */
+  endpoint?: string;
+  region?: string;
+  /** Defaults to true whenever an endpoint is given: most S3-compatible stores need it. */
+  forcePathStyle?: boolean;
+  /** Defaults to the AWS environment: AWS_ACCESS_KEY_ID/… variables, then AWS_PROFILE's profile. */
+  credentials?: S3Credentials;
+  checksum: ChecksumChoice;
+  maxSockets?: number;
+  requestTimeoutMs?: number;
+}
+
+const DEFAULT_REGION = 'us-east-1'; // what S3-compatible stores expect when none is configured
+const DEFAULT_MAX_SOCKETS = 16; // parts in flight plus a few listing and head requests
+const CONNECT_TIMEOUT_MS = 10_000; // a TCP connect that takes longer will not succeed
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000; // idle socket; the engine's stall timer is usually first
+
+type CredentialSource = () => Promise<S3Credentials>;
+
+/** Every failure reaches the caller as a TierdropError; the SDK's own console warnings add nothing. */
+const SILENT_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+export function createS3Client(options: S3BackendOptions): S3Client {
+  // Tierdrop supports Node 20 (and Electron brings its own Node); the SDK's notice that it will
+  // want Node 22 in 2027 would land on every CLI user's stderr. An explicit setting is respected.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
+  const agentOptions = { keepAlive: true, maxSockets };
+  return new S3Client({
+    region: resolveRegion(options.region),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+    credentials: options.credentials ?? environmentCredentials(),
+    maxAttempts: 1,
+    logger: SILENT_LOGGER,
+    requestChecksumCalculation: options.checksum === 'crc32' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
+    responseChecksumValidation: options.checksum === 'crc32' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: CONNECT_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    }),
+  });
+}
+
+/** The given region, else the environment's, else the one S3-compatible stores expect. */
+export function resolveRegion(region: string | undefined): string {
+  return region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? DEFAULT_REGION;
+}
+
+/**
+ * The environment's credentials: variables first, then the shared config and credentials files.
+ * Unlike the SDK's default chain it never asks the EC2 metadata service, which makes a machine
+ * without credentials wait seconds before failing; a desktop app has no instance role anyway.
+ */
+export function environmentCredentials(): CredentialSource {
+  const sources: Array<{ name: string; load: CredentialSource }> = [
+    { name: 'environment variables', load: fromEnv() },
+    { name: 'shared config files', load: fromIni() },
+  ];
+  return async () => {
+    const reasons: string[] = [];
+    for (const source of sources) {
+      try {
+        return await source.load();
+      } catch (error) {
+        reasons.push(`${source.name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    throw new MissingCredentialsError(reasons);
+  };
+}
+
+/** Thrown through the SDK when no source has credentials; mapS3Error names the request it stopped. */
+export class MissingCredentialsError extends Error {
+  constructor(readonly reasons: string[]) {
+    super(`no S3 credentials were found (${reasons.join('; ')})`);
+    this.name = 'MissingCredentialsError';
+  }
+}

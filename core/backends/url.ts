@@ -1,0 +1,167 @@
+// Destination URLs: `file:///abs/dir` and `s3://bucket/prefix?endpoint=…&region=…&checksum=…`,
+// parsed into a location (pure, unit-tested) and opened into a backend plus the key prefix.
+import { isAbsolute } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ChecksumChoice } from '../contract/index.js';
+import { TierdropError } from '../errors/index.js';
+import { FsBackend } from './fs/index.js';
+import { validatePrefix } from './keys.js';
+import { S3Backend } from './s3/index.js';
+import type { StoreBackend } from './types.js';
+
+export type StoreLocation =
+  | { kind: 'fs'; root: string; prefix: ''; url: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** No leading '/'; ends with '/' unless empty. */
+      prefix: string;
+      endpoint?: string;
+      region?: string;
+      checksum?: ChecksumChoice;
+      url: string;
+    };
+
+export interface OpenStoreOptions {
+  /** Used when the URL does not say (`?checksum=`); defaults to 'crc32'. */
+  checksum?: ChecksumChoice;
+  maxSockets?: number;
+}
+
+export interface OpenedStore {
+  backend: StoreBackend;
+  /** Prepended to every key written for this destination: '' or 'some/folder/'. */
+  prefix: string;
+  /** The destination URL in canonical form. */
+  url: string;
+}
+
+const S3_PARAMETERS = ['endpoint', 'region', 'checksum'] as const;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/; // S3's bucket naming rules
+const REGION_NAME = /^[a-z0-9-]{1,64}$/;
+const EXAMPLES = 'file:///path/to/folder or s3://bucket/prefix?endpoint=http://127.0.0.1:9000';
+
+export function openStore(url: string, options: OpenStoreOptions = {}): OpenedStore {
+  const location = parseStoreUrl(url);
+  if (location.kind === 'fs') {
+    return { backend: new FsBackend({ root: location.root }), prefix: '', url: location.url };
+  }
+  const backend = new S3Backend({
+    bucket: location.bucket,
+    ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }),
+    ...(location.region === undefined ? {} : { region: location.region }),
+    checksum: location.checksum ?? options.checksum ?? 'crc32',
+    ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
+  });
+  return { backend, prefix: location.prefix, url: location.url };
+}
+
+export function parseStoreUrl(raw: string): StoreLocation {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(raw, 'it is not a URL');
+  }
+  if (url.protocol === 'file:') return parseFileUrl(raw, url);
+  if (url.protocol === 's3:') return parseS3Url(raw, url);
+  throw invalid(raw, `"${url.protocol}" destinations are not supported`);
+}
+
+function parseFileUrl(raw: string, url: URL): StoreLocation {
+  // WHATWG parsing turns `file:relative` into `file:///relative`; only a written-out root is meant.
+  if (!/^file:\/\/(localhost)?\//i.test(raw)) throw invalid(raw, 'a file URL must name an absolute folder (file:///…)');
+  if (url.search !== '' || url.hash !== '') throw invalid(raw, 'a file URL takes no ?query or #fragment');
+  let root: string;
+  try {
+    root = fileURLToPath(url);
+  } catch (error) {
+    throw invalid(raw, error instanceof Error ? error.message : 'it does not name a folder');
+  }
+  if (!isAbsolute(root)) throw invalid(raw, 'it does not name an absolute folder');
+  const trimmed = root.length > 1 ? root.replace(/[\\/]+$/, '') : root;
+  return { kind: 'fs', root: trimmed, prefix: '', url: pathToFileURL(trimmed).href };
+}
+
+function parseS3Url(raw: string, url: URL): StoreLocation {
+  if (url.username !== '' || url.password !== '') {
+    throw invalid(raw, 'credentials do not belong in the URL', 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) instead.');
+  }
+  if (url.port !== '') throw invalid(raw, 'an s3 URL names a bucket, not a host and port', 'Put the host in ?endpoint=http://host:port.');
+  if (url.hash !== '') throw invalid(raw, 'an s3 URL takes no #fragment');
+  const bucket = url.hostname;
+  if (!BUCKET_NAME.test(bucket) || bucket.includes('..')) {
+    throw invalid(raw, `"${bucket}" is not a valid bucket name`, 'Bucket names have 3 to 63 lowercase letters, digits, dots and hyphens.');
+  }
+  const prefix = decodePrefix(raw, url.pathname);
+  const location: StoreLocation = { kind: 's3', bucket, prefix, url: '' };
+  for (const [name, value] of url.searchParams) {
+    switch (name) {
+      case 'endpoint':
+        location.endpoint = parseEndpoint(raw, value);
+        break;
+      case 'region':
+        if (!REGION_NAME.test(value)) throw invalid(raw, `"${value}" is not a region name`);
+        location.region = value;
+        break;
+      case 'checksum': {
+        const checksum = ChecksumChoice.safeParse(value);
+        if (!checksum.success) throw invalid(raw, `checksum must be ${ChecksumChoice.options.join(' or ')}, not "${value}"`);
+        location.checksum = checksum.data;
+        break;
+      }
+      default:
+        throw invalid(raw, `"${name}" is not a known parameter (known: ${S3_PARAMETERS.join(', ')})`);
+    }
+  }
+  location.url = canonicalS3Url(location);
+  return location;
+}
+
+function decodePrefix(raw: string, pathname: string): string {
+  const path = pathname.replace(/^\/+/, '').replace(/\/+$/, '');
+  if (path === '') return '';
+  let decoded: string;
+  try {
+    decoded = path.split('/').map(decodeURIComponent).join('/');
+  } catch {
+    throw invalid(raw, 'its path is not valid percent-encoding');
+  }
+  const prefix = `${decoded}/`;
+  try {
+    validatePrefix(prefix);
+  } catch (error) {
+    throw invalid(raw, error instanceof Error ? error.message.replace(/\.$/, '') : 'its prefix is invalid');
+  }
+  return prefix;
+}
+
+function parseEndpoint(raw: string, value: string): string {
+  let endpoint: URL;
+  try {
+    endpoint = new URL(value);
+  } catch {
+    throw invalid(raw, `endpoint "${value}" is not a URL`, 'Write it as http://host:port or https://host.');
+  }
+  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
+    throw invalid(raw, `endpoint "${value}" must start with http:// or https://`);
+  }
+  if (endpoint.username !== '' || endpoint.password !== '') throw invalid(raw, 'credentials do not belong in the endpoint');
+  return endpoint.href.replace(/\/$/, '');
+}
+
+function canonicalS3Url(location: Extract<StoreLocation, { kind: 's3' }>): string {
+  const path = location.prefix === '' ? '' : `/${location.prefix.split('/').map(encodeURIComponent).join('/')}`;
+  const query = S3_PARAMETERS.flatMap((name) => {
+    const value = location[name];
+    // ':' and '/' are safe in a query; leaving them makes the endpoint readable.
+    return value === undefined ? [] : [`${name}=${encodeURIComponent(value).replace(/%3A/gi, ':').replace(/%2F/gi, '/')}`];
+  });
+  return `s3://${location.bucket}${path}${query.length === 0 ? '' : `?${query.join('&')}`}`;
+}
+
+function invalid(raw: string, reason: string, hint?: string): TierdropError {
+  return new TierdropError('invalid_input', `The destination "${raw}" is not usable: ${reason}.`, {
+    hint: hint ?? `Write it like ${EXAMPLES}.`,
+  });
+}
