@@ -172,6 +172,17 @@ export const Commands = {
     input: z.object({ states: z.array(TransferState).optional() }),
     output: z.array(TransferView),
   },
+  /** Forgets finished (done or cancelled) transfers from the list; the objects stay in the store. */
+  clearFinished: { input: z.object({}), output: z.object({ ids: z.array(z.string()) }) },
+  listDestinations: { input: z.object({}), output: z.array(Destination) },
+  addDestination: { input: Destination.omit({ id: true }), output: Destination },
+  updateDestination: { input: Destination, output: Destination },
+  removeDestination: { input: z.object({ id: z.string().min(1) }), output: z.object({ id: z.string() }) },
+  /** Writes, reads back and deletes a small probe object; answers what failed and how to fix it. */
+  testDestination: {
+    input: z.object({ url: DestinationUrl }),
+    output: z.object({ latencyMs: z.number().min(0) }),
+  },
 } as const;
 export type CommandName = keyof typeof Commands;
 export type CommandInput<C extends CommandName> = z.infer<(typeof Commands)[C]['input']>;

@@ -1,17 +1,21 @@
 // SyncService: the one object every shell drives. It owns the home folder (lock, journal,
 // settings), the stores opened for destinations, and the transfer engine.
-import { openStore } from '../backends/index.js';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { joinKey, openStore } from '../backends/index.js';
 import {
   Commands,
   type CommandInput,
   type CommandName,
   type CommandOutput,
+  type Destination,
   type Result,
   type Settings,
   type SettingsPatch,
   type TierdropEvent,
 } from '../contract/index.js';
-import { toErrorInfo } from '../errors/index.js';
+import { TierdropError, toErrorInfo } from '../errors/index.js';
 import { Journal } from '../journal/index.js';
 import { TransferEngine, type StoreHandle } from '../transfer/index.js';
 import { journalPath, lockPath, settingsPath } from './home.js';
@@ -51,7 +55,7 @@ export class SyncService {
       const { journal, report } = Journal.open(journalPath(home));
       const loaded = loadSettings(settingsPath(home));
       const warnings = [report.reason, loaded.warning].filter((text): text is string => text !== null);
-      const settings = mergeSettings(loaded.settings, overrides);
+      const settings = withDefaultDestination(mergeSettings(loaded.settings, overrides), home);
       return { service: new SyncService(home, journal, settings, lock), warnings };
     } catch (error) {
       lock.release();
@@ -106,7 +110,45 @@ export class SyncService {
     setSettings: (patch) => this.setSettings(patch),
     getSettings: () => this.settingsValue,
     listTransfers: ({ states }) => this.engine.list(states),
+    clearFinished: () => ({ ids: this.clearFinished() }),
+    listDestinations: () => this.settingsValue.destinations,
+    addDestination: (input) => this.saveDestination({ ...input, id: randomUUID() }),
+    updateDestination: (input) => this.saveDestination(input),
+    removeDestination: ({ id }) => {
+      this.setSettings({ destinations: this.settingsValue.destinations.filter((known) => known.id !== id) });
+      return { id };
+    },
+    testDestination: ({ url }) => this.testDestination(url),
   };
+
+  /** Removes done and cancelled transfers from the journal; the stored objects are untouched. */
+  clearFinished(): string[] {
+    const finished = this.journal.listUploads({ states: ['done', 'cancelled'] }).map((row) => row.id);
+    this.journal.transaction(() => {
+      for (const id of finished) this.journal.deleteUpload(id);
+    });
+    return finished;
+  }
+
+  private saveDestination(destination: Destination): Destination {
+    const others = this.settingsValue.destinations.filter((known) => known.id !== destination.id);
+    this.setSettings({ destinations: [...others, destination] });
+    return destination;
+  }
+
+  /** Writes, reads back and deletes a probe object, so a wrong destination is found before uploading. */
+  async testDestination(url: string): Promise<{ latencyMs: number }> {
+    const store = this.store(url);
+    const key = joinKey(store.prefix, `.tierdrop-probe-${randomUUID()}`);
+    const probe = Buffer.from('tierdrop connection test\n');
+    const started = performance.now();
+    await store.backend.put(key, probe, { contentLength: probe.length });
+    const read = await store.backend.get(key);
+    if (read === null) throw new TierdropError('store_error', `${store.backend.description} accepted a test object but did not return it.`, { retryable: true });
+    read.body.resume();
+    await store.backend.delete(key);
+    return { latencyMs: Math.round(performance.now() - started) };
+  }
 
   /** The store of a destination URL, opened once and reused. */
   store(destination: string): StoreHandle {
@@ -130,4 +172,10 @@ export class SyncService {
     this.journal.close();
     this.lock.release();
   }
+}
+
+/** With no destination configured, a folder in the home is one, so the app works with no account. */
+function withDefaultDestination(settings: Settings, home: string): Settings {
+  if (settings.destinations.length > 0) return settings;
+  return { ...settings, destinations: [{ id: 'local', name: 'This computer', url: pathToFileURL(join(home, 'local-store')).href }] };
 }
