@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { joinKey, type StoreBackend } from '../backends/index.js';
-import type { ErrorInfo, Settings, TierdropEvent, TransferProgress, TransferState, TransferView } from '../contract/index.js';
+import type { Settings, TierdropEvent, TransferProgress, TransferState, TransferView } from '../contract/index.js';
 import { TierdropError, isTierdropError, sourceError, toErrorInfo } from '../errors/index.js';
 import type { Journal, PartRow, UploadRow } from '../journal/index.js';
 import { Semaphore, TokenBucket } from './limits.js';
@@ -13,6 +13,7 @@ import { ProgressMeter } from './progress.js';
 import { abortReason, backoffDelayMs, sleep } from './retry.js';
 import { assertUnchanged, fingerprint, openRange, sameFingerprint, sourceChanged, type Fingerprint } from './source.js';
 import { ACTIVE_STATES, UNFINISHED_STATES, assertTransition } from './state.js';
+import { toTransferView, type LiveProgress } from './view.js';
 import { expandSources, type WalkProblem } from './walk.js';
 
 export interface StoreHandle {
@@ -265,34 +266,21 @@ export class TransferEngine {
   // Views
 
   view(row: UploadRow): TransferView {
-    const active = this.active.get(row.id);
-    const progress = this.journal.partProgress(row.id);
-    const bytesDone =
-      active?.meter.bytesDone ?? (row.state === 'done' ? row.sizeBytes : row.partSizeBytes === 0 ? 0 : progress.bytesDone);
-    const error: ErrorInfo | null =
-      row.errorCode === null
-        ? null
-        : { code: row.errorCode, message: row.errorMessage ?? '', retryable: row.errorRetryable };
-    return {
-      id: row.id,
-      destination: row.destination,
-      sourcePath: row.sourcePath,
-      key: row.key,
-      sizeBytes: row.sizeBytes,
-      bytesDone,
-      partsDone: progress.partsDone,
-      partsTotal: progress.partsTotal,
-      state: row.state,
-      error,
-      speedBytesPerSec: active?.meter.speed ?? 0,
-      etaSeconds: active ? active.meter.etaSeconds : row.state === 'done' ? 0 : null,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-    };
+    return toTransferView(row, this.journal.partProgress(row.id), this.live(row.id));
   }
 
   list(states?: TransferState[]): TransferView[] {
-    return this.journal.listUploads(states ? { states } : undefined).map((row) => this.view(row));
+    const parts = this.journal.partProgressByUpload();
+    const none = { partsDone: 0, partsTotal: 0, bytesDone: 0 };
+    return this.journal
+      .listUploads(states ? { states } : undefined)
+      .map((row) => toTransferView(row, parts.get(row.id) ?? none, this.live(row.id)));
+  }
+
+  private live(id: string): LiveProgress | null {
+    const active = this.active.get(id);
+    if (!active) return null;
+    return { bytesDone: active.meter.bytesDone, speedBytesPerSec: active.meter.speed, etaSeconds: active.meter.etaSeconds };
   }
 
   // -------------------------------------------------------------------------------------------

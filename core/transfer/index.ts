@@ -7,3 +7,4 @@ export { fingerprint, type Fingerprint } from './source.js';
 export { backoffDelayMs } from './retry.js';
 export { Semaphore, TokenBucket } from './limits.js';
 export { ProgressMeter } from './progress.js';
+export { toTransferView, type LiveProgress } from './view.js';

@@ -1,8 +1,7 @@
 // `tierdrop status`: what is unfinished, read from the journal without taking the engine lock.
-import type { TransferView } from '../../contract/index.js';
 import { Journal } from '../../journal/index.js';
 import { journalPath, resolveHome } from '../../service/index.js';
-import { UNFINISHED_STATES, formatBytes } from '../../transfer/index.js';
+import { UNFINISHED_STATES, formatBytes, toTransferView } from '../../transfer/index.js';
 import { EXIT_OK, parse } from '../args.js';
 import { describeError } from '../output.js';
 
@@ -13,25 +12,8 @@ export function status(args: string[]): number {
   if (report.reason !== null) process.stderr.write(`${report.reason}\n`);
   try {
     const rows = journal.listUploads(values.all === true ? undefined : { states: [...UNFINISHED_STATES, 'failed'] });
-    const views: TransferView[] = rows.map((row) => {
-      const progress = journal.partProgress(row.id);
-      return {
-        id: row.id,
-        destination: row.destination,
-        sourcePath: row.sourcePath,
-        key: row.key,
-        sizeBytes: row.sizeBytes,
-        bytesDone: row.state === 'done' ? row.sizeBytes : progress.bytesDone,
-        partsDone: progress.partsDone,
-        partsTotal: progress.partsTotal,
-        state: row.state,
-        error: row.errorCode === null ? null : { code: row.errorCode, message: row.errorMessage ?? '', retryable: row.errorRetryable },
-        speedBytesPerSec: 0,
-        etaSeconds: null,
-        createdAt: row.createdAt,
-        updatedAt: row.updatedAt,
-      };
-    });
+    const parts = journal.partProgressByUpload();
+    const views = rows.map((row) => toTransferView(row, parts.get(row.id) ?? { partsDone: 0, partsTotal: 0, bytesDone: 0 }, null));
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(views)}\n`);
       return EXIT_OK;
