@@ -108,6 +108,20 @@ describe('bad input', () => {
     assertJournalConsistent(home);
   });
 
+  it('a destination folder that cannot be written is explained, and nothing is half-written', async () => {
+    const home = freshHome();
+    const store = join(work.path, 'read-only-store');
+    mkdirSync(store, { mode: 0o555 });
+    chmodSync(store, 0o555);
+    const file = join(work.path, 'to-read-only.txt');
+    writeFileSync(file, 'x');
+    const result = await runCli(['upload', file, '--to', `file://${store}`], { home, withoutRootFileAccess: true });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/failed  to-read-only\.txt: .*permission/i);
+    chmodSync(store, 0o755);
+    assertJournalConsistent(home);
+  });
+
   it('wrong credentials fail fast with what to fix', async () => {
     const home = freshHome();
     const file = join(work.path, 'creds.txt');
