@@ -5,10 +5,12 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { TransferState } from '../contract/index.js';
 import { TierdropError } from '../errors/index.js';
+import { ChangeStore } from './changes.js';
 import { openConnection } from './connection.js';
 import { errorCodeOf, locationError } from './location.js';
 import { migrate, readUserVersion } from './migrations/index.js';
 import { openJournalFile } from './open.js';
+import { SyncIndexStore } from './sync-index.js';
 import { PART_COLUMNS, UPLOAD_COLUMNS, partFromRow, progressFromRow, uploadFromRow, uploadParams, type UploadParams } from './rows.js';
 import {
   UploadRow,
@@ -80,6 +82,10 @@ type Statements = ReturnType<typeof prepareStatements>;
 export class Journal {
   /** The journal file's absolute path, or `:memory:`. */
   readonly path: string;
+  /** The tiered changelog and the upload-token key (migration 2). */
+  readonly changes: ChangeStore;
+  /** Watched folders: sync roots and their per-path index (migration 3). */
+  readonly syncIndex: SyncIndexStore;
   readonly #db: Database.Database;
   readonly #now: () => number;
   readonly #sql: Statements;
@@ -93,6 +99,8 @@ export class Journal {
     this.#now = now;
     const sql = prepareStatements(db);
     this.#sql = sql;
+    this.changes = new ChangeStore(db, now);
+    this.syncIndex = new SyncIndexStore(db, now);
     const insertParts = (uploadId: string, parts: readonly PartPlan[]): void => {
       for (const part of parts) sql.insertPart.run(uploadId, part.partNo, part.offsetBytes, part.lengthBytes);
     };

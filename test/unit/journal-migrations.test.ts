@@ -207,3 +207,167 @@ describe('001 uploads-and-parts', () => {
     }
   });
 });
+
+describe('002 changes-and-keys', () => {
+  it('adds the changes and secrets tables to a version 1 journal, leaving uploads and parts as they were', () => {
+    const db = databaseAt(1);
+    const before = describeSchema(db);
+
+    expect(migrateTo(db, 2)).toEqual([2]);
+
+    expect(readUserVersion(db)).toBe(2);
+    const schema = describeSchema(db);
+    expect(schema.tables.filter((table) => table.name === 'uploads' || table.name === 'parts')).toEqual(before.tables);
+    const changes = schema.tables.find((table) => table.name === 'changes');
+    expect(changes?.strict).toBe(true);
+    expect(changes?.columns.map((column) => column.name)).toEqual([
+      'id',
+      'destination',
+      'key',
+      'old_revision',
+      'new_revision',
+      'lt_upload_id',
+      'phase',
+      'attempts',
+      'next_attempt_at',
+      'created_at',
+      'updated_at',
+    ]);
+    expect(schema.tables.find((table) => table.name === 'secrets')?.columns.map((column) => column.name)).toEqual(['name', 'value', 'created_at']);
+    expect(schema.indexes).toContainEqual({ name: 'changes_by_destination', table: 'changes', columns: ['destination', 'key'] });
+  });
+
+  it('accepts exactly the ChangeGuard phases, and no change that names no revision', () => {
+    const db = databaseAt(2);
+    const insert = db.prepare(
+      `INSERT INTO changes (id, destination, key, old_revision, new_revision, phase, created_at, updated_at) VALUES (?, 'd', 'k', ?, ?, ?, 0, 0)`,
+    );
+    for (const phase of ['recorded', 'assembling', 'written', 'updated', 'lost', 'recovered', 'completed']) {
+      insert.run(`ok-${phase}`, null, 'r', phase);
+    }
+    expect(() => insert.run('bad-phase', null, 'r', 'committed')).toThrow(/CHECK/);
+    expect(() => insert.run('no-revision', null, null, 'recorded')).toThrow(/CHECK/);
+  });
+
+  it('keeps version 1 rows, and the journal reads and writes changes and a stable token key after it', () => {
+    const file = path.join(tempDir, 'journal.sqlite');
+    const db = databaseAt(1, file);
+    db.prepare(
+      `INSERT INTO uploads (id, destination, source_path, key, size_bytes, mtime_ms, inode, part_size_bytes, state,
+                            backend_upload_id, error_retryable, created_at, updated_at)
+       VALUES ('a', 'file:///x', '/a.bin', 'a.bin', 20, 1, '42', 10, 'uploading', 'token-1', 0, 5, 6)`,
+    ).run();
+    db.close();
+
+    const { journal } = Journal.open(file);
+    try {
+      expect(journal.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+      expect(journal.getUpload('a')?.backendUploadId).toBe('token-1');
+      const change = journal.changes.record({
+        id: 'c1',
+        destination: 'file:///x',
+        key: 'a.bin',
+        oldRevision: null,
+        newRevision: 'r1',
+        ltUploadId: null,
+        phase: 'recorded',
+      });
+      expect(journal.changes.update(change, { phase: 'assembling', ltUploadId: 'u1' })).toMatchObject({ phase: 'assembling', ltUploadId: 'u1' });
+      expect(journal.changes.forRevision('file:///x', 'a.bin', 'r1')?.id).toBe('c1');
+      expect(journal.changes.destinations()).toEqual(['file:///x']);
+      expect(journal.changes.isTokenHeld('token-1')).toBe(true);
+      const key = journal.changes.uploadTokenKey();
+      expect(key).toHaveLength(32);
+      expect(journal.changes.uploadTokenKey().equals(key)).toBe(true);
+      journal.changes.remove('c1');
+      expect(journal.changes.list()).toEqual([]);
+    } finally {
+      journal.close();
+    }
+  });
+});
+
+describe('003 sync-index', () => {
+  it('adds sync_roots and sync_index to a version 2 journal, leaving the tables before it as they were', () => {
+    const db = databaseAt(2);
+    const before = describeSchema(db);
+
+    expect(migrateTo(db, 3)).toEqual([3]);
+
+    expect(readUserVersion(db)).toBe(3);
+    const schema = describeSchema(db);
+    expect(schema.tables.filter((table) => before.tables.some((old) => old.name === table.name))).toEqual(before.tables);
+    const roots = schema.tables.find((table) => table.name === 'sync_roots');
+    expect(roots?.strict).toBe(true);
+    expect(roots?.columns.map((column) => column.name)).toEqual([
+      'id',
+      'folder',
+      'destination',
+      'deletions',
+      'follow_symlinks',
+      'paused',
+      'listed_at',
+      'last_synced_at',
+      'scan_no',
+      'created_at',
+      'updated_at',
+    ]);
+    const index = schema.tables.find((table) => table.name === 'sync_index');
+    expect(index).toMatchObject({ strict: true, withoutRowid: true });
+    expect(index?.columns.filter((column) => column.primaryKeyPosition > 0).map((column) => column.name)).toEqual(['root_id', 'key']);
+    expect(index?.foreignKeys).toEqual([{ from: 'root_id', table: 'sync_roots', to: 'id', onDelete: 'CASCADE' }]);
+    expect(schema.indexes).toContainEqual({ name: 'sync_index_by_status', table: 'sync_index', columns: ['root_id', 'status', 'upload_id'] });
+  });
+
+  it('refuses unknown policies and statuses, a synced entry without a hash, and an entry without a root', () => {
+    const db = databaseAt(3);
+    const root = db.prepare(`INSERT INTO sync_roots (id, folder, destination, deletions, created_at, updated_at) VALUES (?, ?, 'file:///d', ?, 0, 0)`);
+    root.run('r1', '/a', 'keep');
+    root.run('r2', '/b', 'mirror');
+    expect(() => root.run('r3', '/c', 'purge')).toThrow(/CHECK/);
+    expect(() => root.run('r4', '/a', 'keep')).toThrow(/UNIQUE/);
+    const entry = db.prepare(
+      `INSERT INTO sync_index (root_id, key, local_path, fold_key, size_bytes, mtime_ms, inode, content_hash, status, updated_at)
+       VALUES (?, ?, ?, ?, 1, 1, '1', ?, ?, 0)`,
+    );
+    entry.run('r1', 'a.txt', 'a.txt', 'a.txt', 'hash', 'synced');
+    entry.run('r1', 'b.txt', 'b.txt', 'b.txt', null, 'pending');
+    expect(() => entry.run('r1', 'c.txt', 'c.txt', 'c.txt', null, 'synced')).toThrow(/CHECK/);
+    expect(() => entry.run('r1', 'd.txt', 'd.txt', 'd.txt', null, 'uploading')).toThrow(/CHECK/);
+    expect(() => entry.run('nope', 'e.txt', 'e.txt', 'e.txt', null, 'pending')).toThrow(/FOREIGN KEY/);
+    db.prepare(`DELETE FROM sync_roots WHERE id = 'r1'`).run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM sync_index').get()).toEqual({ n: 0 });
+  });
+
+  it('keeps version 2 rows, and the journal reads and writes roots and entries after it', () => {
+    const file = path.join(tempDir, 'journal.sqlite');
+    const db = databaseAt(2, file);
+    db.prepare(
+      `INSERT INTO uploads (id, destination, source_path, key, size_bytes, mtime_ms, inode, part_size_bytes, state,
+                            error_retryable, created_at, updated_at)
+       VALUES ('a', 'file:///x', '/a.bin', 'a.bin', 20, 1, '42', 10, 'done', 0, 5, 6)`,
+    ).run();
+    db.close();
+
+    const { journal } = Journal.open(file);
+    try {
+      expect(journal.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+      expect(journal.getUpload('a')?.state).toBe('done');
+      const index = journal.syncIndex;
+      index.insertRoot({ id: 'root', folder: '/f', destination: 'file:///x', deletions: 'keep', followSymlinks: false });
+      const seen = { key: 'Docs/A.txt', localPath: 'Docs/A.txt', sizeBytes: 3, mtimeMs: 1.5, inode: '9' };
+      index.batch(() => index.markPending('root', seen, 1));
+      expect(index.nextPending('root', 10).map((entry) => entry.key)).toEqual(['Docs/A.txt']);
+      expect(index.caseTwin('root', 'docs/a.txt')).toBe('Docs/A.txt');
+      index.markSynced('root', seen, 'sha', 'etag-1', 1);
+      expect(index.getEntry('root', 'Docs/A.txt')).toMatchObject({ status: 'synced', contentHash: 'sha', remoteEtag: 'etag-1', uploadId: null });
+      expect(index.under('root', 'Docs', '', 10).map((entry) => entry.key)).toEqual(['Docs/A.txt']);
+      expect(index.unseen('root', 2, 10).map((entry) => entry.key)).toEqual(['Docs/A.txt']);
+      expect(index.updateRoot('root', { paused: true, lastSyncedAt: 7 })).toMatchObject({ paused: true, lastSyncedAt: 7, followSymlinks: false });
+      index.deleteRoot('root');
+      expect(index.getEntry('root', 'Docs/A.txt')).toBeNull();
+    } finally {
+      journal.close();
+    }
+  });
+});

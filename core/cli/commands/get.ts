@@ -3,8 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { joinKey, openStore } from '../../backends/index.js';
+import { joinKey } from '../../backends/index.js';
 import { TierdropError, localWriteError } from '../../errors/index.js';
+import { openDestination } from '../../tiered/index.js';
 import { formatBytes } from '../../transfer/index.js';
 import { EXIT_OK, USAGE_HINT, destination, parse } from '../args.js';
 
@@ -15,7 +16,7 @@ export async function get(args: string[]): Promise<number> {
   const from = destination(values.from as string | undefined, '--from');
   if (typeof values.output !== 'string') throw new TierdropError('invalid_input', `-o FILE is required.\n${USAGE_HINT}`);
   const target = resolve(values.output);
-  const store = openStore(from, {});
+  const store = openDestination(from); // read-only: tombstones resolve to their revisions
   try {
     const fullKey = joinKey(store.prefix, key);
     const object = await store.backend.get(fullKey);

@@ -2,11 +2,13 @@
 // To add one: write `NNN-what-it-does.ts` exporting a Migration, append it here, add its test.
 import type Database from 'better-sqlite3';
 import { uploadsAndParts } from './001-uploads-and-parts.js';
+import { changesAndKeys } from './002-changes-and-keys.js';
+import { syncIndex } from './003-sync-index.js';
 import { assertMigrationOrder, runMigrations, type Migration } from './migration.js';
 
 export { readUserVersion, runMigrations, type Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [uploadsAndParts];
+export const MIGRATIONS: readonly Migration[] = [uploadsAndParts, changesAndKeys, syncIndex];
 assertMigrationOrder(MIGRATIONS);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

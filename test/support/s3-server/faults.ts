@@ -17,6 +17,8 @@ export interface S3Faults {
   throttleBytesPerSec?: number;
   /** Operation names answered 501 NotImplemented (to imitate stores lacking e.g. AbortMultipartUpload). */
   unsupported?: string[];
+  /** Probability per operation that the request takes effect but its answer is lost (the socket is cut instead). */
+  dropAnswerRate?: Record<string, number>;
 }
 
 const Probability = z.number().min(0).max(1);
@@ -31,6 +33,7 @@ export const S3FaultsSchema = z
     completeErrorRate: Probability.optional(),
     throttleBytesPerSec: z.number().positive().optional(),
     unsupported: z.array(z.string()).optional(),
+    dropAnswerRate: z.record(z.string(), Probability).optional(),
   })
   .strict() satisfies z.ZodType<S3Faults>;
 
@@ -39,7 +42,9 @@ export type FaultDecision =
   | { kind: 'unsupported' }
   | { kind: 'error' }
   /** Cut the connection once this fraction (0..1) of the body has been read. */
-  | { kind: 'reset'; fraction: number };
+  | { kind: 'reset'; fraction: number }
+  /** Handle the request, then cut the connection instead of answering: an outcome the client cannot know. */
+  | { kind: 'dropAnswer' };
 
 export const DEFAULT_SEED = 0x5eed; // fixed, so runs without an explicit seed replay too
 
@@ -78,6 +83,7 @@ export class FaultPlan {
     if (this.faults.failNth?.includes(this.requestCount) === true) return { kind: 'error' };
     if (this.chance(rateFor(this.faults.errorRate, operation))) return { kind: 'error' };
     if (this.chance(rateFor(this.faults.resetRate, operation))) return { kind: 'reset', fraction: this.random() };
+    if (this.chance(rateFor(this.faults.dropAnswerRate, operation))) return { kind: 'dropAnswer' };
     return { kind: 'none' };
   }
 

@@ -219,10 +219,22 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
       await readBodyForFault(ctx, {});
       throw new S3Error('InternalError');
     }
+    if (fault.kind === 'dropAnswer') dropAnswer(ctx);
     await HANDLERS[route.operation](ctx);
   } catch (error) {
     await answerError(req, res, error, route.resource, requestId, services.idleTimeoutMs);
   }
+}
+
+/** The handler runs to the end, but where it would answer, the connection is cut instead. */
+function dropAnswer(ctx: RequestContext): void {
+  const socket = ctx.req.socket;
+  const cut = (): ServerResponse => {
+    socket.destroy();
+    return ctx.res;
+  };
+  ctx.res.writeHead = cut as ServerResponse['writeHead'];
+  ctx.res.end = cut as ServerResponse['end'];
 }
 
 /** Reads `fraction` of the body (at least a byte), then cuts the connection; bodiless requests are cut at once. */

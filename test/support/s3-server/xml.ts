@@ -59,6 +59,9 @@ const parser = new XMLParser({
   // Keys may begin or end with spaces; whitespace-only text between elements is dropped by zod.
   trimValues: false,
   isArray: (name) => name === 'Part' || name === 'Object',
+  // Numeric character references (`&#34;`, `&#13;`) are plain XML; Go clients such as rclone
+  // escape the quotes of every ETag that way. fast-xml-parser decodes them only with this on.
+  htmlEntities: true,
 });
 
 function parseXml(text: string): unknown {

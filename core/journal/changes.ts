@@ -1,0 +1,151 @@
+// The tiered changelog's rows: each multi-step store change (a revision added, one replaced) is
+// written here before the step that could leave something behind, and removed once cleaned up.
+import { randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { TierdropError } from '../errors/index.js';
+
+/** objectstore's ChangeGuard phases, in the order a change normally passes them. */
+export const ChangePhase = z.enum(['recorded', 'assembling', 'written', 'updated', 'lost', 'recovered', 'completed']);
+export type ChangePhase = z.infer<typeof ChangePhase>;
+
+export const ChangeRow = z.object({
+  id: z.string(),
+  destination: z.string(),
+  key: z.string(),
+  /** The revision this change replaces; deleted once the change committed. */
+  oldRevision: z.string().nullable(),
+  /** The revision this change writes; deleted unless the change committed. */
+  newRevision: z.string().nullable(),
+  /** The long-term tier's multipart upload id of `newRevision`, when it is assembled from parts. */
+  ltUploadId: z.string().nullable(),
+  phase: ChangePhase,
+  attempts: z.number().int().min(0),
+  nextAttemptAt: z.number().int(),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+});
+export type ChangeRow = z.infer<typeof ChangeRow>;
+
+export type NewChange = Pick<ChangeRow, 'id' | 'destination' | 'key' | 'oldRevision' | 'newRevision' | 'ltUploadId' | 'phase'>;
+export type ChangePatch = Partial<Pick<ChangeRow, 'oldRevision' | 'ltUploadId' | 'phase' | 'attempts' | 'nextAttemptAt'>>;
+
+const CHANGE_COLUMNS = `
+  id, destination, key, old_revision AS oldRevision, new_revision AS newRevision, lt_upload_id AS ltUploadId,
+  phase, attempts, next_attempt_at AS nextAttemptAt, created_at AS createdAt, updated_at AS updatedAt`;
+
+const UPLOAD_TOKEN_KEY = 'upload-token-hmac';
+const UPLOAD_TOKEN_KEY_BYTES = 32; // HMAC-SHA256's block-size-independent recommended key length
+
+const SecretRow = z.object({ value: z.instanceof(Buffer) });
+const LiveCount = z.object({ live: z.number().int() });
+
+export class ChangeStore {
+  readonly #sql;
+  readonly #now: () => number;
+
+  constructor(db: Database.Database, now: () => number) {
+    this.#now = now;
+    this.#sql = {
+      insert: db.prepare<[ChangeRow]>(`
+        INSERT INTO changes (id, destination, key, old_revision, new_revision, lt_upload_id, phase, attempts,
+                             next_attempt_at, created_at, updated_at)
+        VALUES (@id, @destination, @key, @oldRevision, @newRevision, @ltUploadId, @phase, @attempts,
+                @nextAttemptAt, @createdAt, @updatedAt)`),
+      update: db.prepare<[ChangeRow]>(`
+        UPDATE changes SET old_revision = @oldRevision, lt_upload_id = @ltUploadId, phase = @phase,
+          attempts = @attempts, next_attempt_at = @nextAttemptAt, updated_at = @updatedAt
+        WHERE id = @id`),
+      get: db.prepare<[string]>(`SELECT ${CHANGE_COLUMNS} FROM changes WHERE id = ?`),
+      byRevision: db.prepare<[string, string, string]>(
+        `SELECT ${CHANGE_COLUMNS} FROM changes WHERE destination = ? AND key = ? AND new_revision = ? ORDER BY created_at LIMIT 1`,
+      ),
+      list: db.prepare<[string | null, string | null]>(
+        `SELECT ${CHANGE_COLUMNS} FROM changes WHERE (? IS NULL OR destination = ?) ORDER BY created_at, id`,
+      ),
+      destinations: db.prepare<[]>('SELECT DISTINCT destination FROM changes ORDER BY destination'),
+      remove: db.prepare<[string]>('DELETE FROM changes WHERE id = ?'),
+      getSecret: db.prepare<[string]>('SELECT value FROM secrets WHERE name = ?'),
+      insertSecret: db.prepare<[string, Buffer, number]>(
+        'INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
+      ),
+      liveToken: db.prepare<[string]>(
+        "SELECT COUNT(*) AS live FROM uploads WHERE backend_upload_id = ? AND state NOT IN ('done', 'cancelled')",
+      ),
+    };
+  }
+
+  /** Writes a new change; it is durable when this returns (the caller acts right after). */
+  record(change: NewChange): ChangeRow {
+    const nowMs = Math.floor(this.#now());
+    const row = checked({ ...change, attempts: 0, nextAttemptAt: 0, createdAt: nowMs, updatedAt: nowMs });
+    this.#sql.insert.run(row);
+    return row;
+  }
+
+  /**
+   * Applies `patch` to `current` (the row as the caller last wrote it) in one statement: the
+   * changelog writes several times per object, so it does not read a row back before each write.
+   */
+  update(current: ChangeRow, patch: ChangePatch): ChangeRow {
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    const next = checked({ ...current, ...defined, updatedAt: Math.floor(this.#now()) });
+    if (this.#sql.update.run(next).changes !== 1) throw new TierdropError('internal', `Change ${current.id} is not in the journal.`);
+    return next;
+  }
+
+  get(id: string): ChangeRow | null {
+    const raw = this.#sql.get.get(id);
+    return raw === undefined ? null : fromRow(raw);
+  }
+
+  /** The change that writes `revision` of `key`, if it is still outstanding. */
+  forRevision(destination: string, key: string, revision: string): ChangeRow | null {
+    const raw = this.#sql.byRevision.get(destination, key, revision);
+    return raw === undefined ? null : fromRow(raw);
+  }
+
+  /** Outstanding changes, oldest first; all destinations when `destination` is omitted. */
+  list(destination?: string): ChangeRow[] {
+    return this.#sql.list.all(destination ?? null, destination ?? null).map(fromRow);
+  }
+
+  /** Destinations with outstanding changes: the stores recovery has to visit. */
+  destinations(): string[] {
+    return z.array(z.object({ destination: z.string() })).parse(this.#sql.destinations.all()).map((row) => row.destination);
+  }
+
+  /** Removing a change that is not there does nothing (cleanup may run twice). */
+  remove(id: string): void {
+    this.#sql.remove.run(id);
+  }
+
+  /** The key upload tokens are signed with, created on first use and kept for the journal's life. */
+  uploadTokenKey(): Buffer {
+    const existing = this.#sql.getSecret.get(UPLOAD_TOKEN_KEY);
+    if (existing !== undefined) return SecretRow.parse(existing).value;
+    this.#sql.insertSecret.run(UPLOAD_TOKEN_KEY, randomBytes(UPLOAD_TOKEN_KEY_BYTES), Math.floor(this.#now()));
+    return SecretRow.parse(this.#sql.getSecret.get(UPLOAD_TOKEN_KEY)).value;
+  }
+
+  /** Whether an upload that may still run (not done, not cancelled) holds this token. */
+  isTokenHeld(token: string): boolean {
+    return LiveCount.parse(this.#sql.liveToken.get(token)).live > 0;
+  }
+}
+
+function checked(candidate: unknown): ChangeRow {
+  const parsed = ChangeRow.safeParse(candidate);
+  if (!parsed.success) {
+    throw new TierdropError('internal', `Refusing to write an invalid change row: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+function fromRow(raw: unknown): ChangeRow {
+  const parsed = ChangeRow.safeParse(raw);
+  if (!parsed.success) {
+    throw new TierdropError('internal', `The journal holds a change Tierdrop cannot read: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  }
+  return parsed.data;
+}
