@@ -1,13 +1,16 @@
 // Runs a protocol test server in its own process, for benchmarks, crash tests and manual poking:
 //   tsx test/support/serve.ts s3 --port P --data DIR [--bucket NAME …] [fault flags]
+//   tsx test/support/serve.ts gcs --port P --data DIR [--bucket NAME …] [fault flags]
 // Prints exactly one line, `listening http://127.0.0.1:P`, and serves until SIGTERM or SIGINT.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { GcsFaultsSchema, startGcsTestServer, type GcsFaults } from './gcs-server/index.js';
 import { S3FaultsSchema, startS3TestServer, type S3Faults } from './s3-server/index.js';
 
 const USAGE = `usage: serve.ts <kind> [options]
 kinds:
   s3    S3 protocol test server
+  gcs   GCS JSON API test server
 options (s3):
   --port N                  port on 127.0.0.1 (default 0: a free one)
   --data DIR                data folder (required)
@@ -22,6 +25,12 @@ options (s3):
   --unsupported OP,OP       operations answered 501 NotImplemented
   --min-part-bytes N        smallest part but the last (default 5 MiB)
   --seed N                  seed of the fault PRNG
+options (gcs):
+  --port N, --data DIR, --bucket NAME, --latency-ms N, --fail-nth N,N, --throttle BYTES_PER_SEC,
+  --seed N                  as for s3
+  --error-rate OP=P         probability of 503 backendError for an operation ('objects.insert'…) or '*'
+  --reset-rate OP=P         probability of a connection reset mid-body
+  --deny 401|403            answer every API request with this status
 `;
 
 class UsageError extends Error {}
@@ -34,7 +43,9 @@ async function main(argv: string[]): Promise<void> {
     case 's3':
       await serveS3(rest);
       return;
-    // case 'gcs': the GCS test server joins here.
+    case 'gcs':
+      await serveGcs(rest);
+      return;
     default:
       throw new UsageError(kind === undefined ? 'missing server kind' : `unknown server kind "${kind}"`);
   }
@@ -88,6 +99,45 @@ async function serveS3(args: string[]): Promise<void> {
     ...(values['min-part-bytes'] === undefined
       ? {}
       : { minPartBytes: number('--min-part-bytes', values['min-part-bytes']) }),
+    ...(values.seed === undefined ? {} : { seed: number('--seed', values.seed) }),
+  });
+  process.stdout.write(`listening ${server.endpoint}\n`);
+  await closeOnSignal(() => server.close());
+}
+
+async function serveGcs(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string', default: '0' },
+      data: { type: 'string' },
+      bucket: { type: 'string', multiple: true, default: [] },
+      'error-rate': { type: 'string', multiple: true, default: [] },
+      'reset-rate': { type: 'string', multiple: true, default: [] },
+      'latency-ms': { type: 'string' },
+      'fail-nth': { type: 'string' },
+      throttle: { type: 'string' },
+      deny: { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  if (values.data === undefined) throw new UsageError('--data DIR is required');
+  const faults: GcsFaults = {
+    ...(values['error-rate'].length > 0 ? { errorRate: rates('--error-rate', values['error-rate']) } : {}),
+    ...(values['reset-rate'].length > 0 ? { resetRate: rates('--reset-rate', values['reset-rate']) } : {}),
+    ...(values['latency-ms'] === undefined ? {} : { latencyMs: number('--latency-ms', values['latency-ms']) }),
+    ...(values['fail-nth'] === undefined ? {} : { failNth: values['fail-nth'].split(',').map((n) => number('--fail-nth', n)) }),
+    ...(values.throttle === undefined ? {} : { throttleBytesPerSec: number('--throttle', values.throttle) }),
+  };
+  const checkedFaults = GcsFaultsSchema.safeParse(values.deny === undefined ? faults : { ...faults, deny: Number(values.deny) });
+  if (!checkedFaults.success) throw new UsageError(`invalid fault flags: ${checkedFaults.error.message}`);
+  const server = await startGcsTestServer({
+    port: number('--port', values.port),
+    dataDir: values.data,
+    buckets: values.bucket,
+    faults: checkedFaults.data,
     ...(values.seed === undefined ? {} : { seed: number('--seed', values.seed) }),
   });
   process.stdout.write(`listening ${server.endpoint}\n`);

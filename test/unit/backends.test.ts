@@ -73,7 +73,6 @@ describe('parseStoreUrl', () => {
     ['s3://photos?checksum=md5', 'checksum must be crc32 or none'],
     ['s3://photos?bucket=x', '"bucket" is not a known parameter'],
     ['s3://photos?region=Not%20A%20Region', 'not a region name'],
-    ['gs://photos', '"gs:" destinations are not supported'],
     ['/just/a/path', 'not a URL'],
   ])('refuses %s', (url, reason) => {
     const error = thrown(() => parseStoreUrl(url));
