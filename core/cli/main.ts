@@ -3,10 +3,16 @@
 import { toErrorInfo } from '../errors/index.js';
 import { resolveHome } from '../service/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './args.js';
+import { app } from './commands/app.js';
 import { cancel } from './commands/cancel.js';
 import { get } from './commands/get.js';
+import { ls } from './commands/ls.js';
 import { resume } from './commands/resume.js';
+import { serve } from './commands/serve.js';
+import { rm } from './commands/rm.js';
 import { status } from './commands/status.js';
+import { sync } from './commands/sync.js';
+import { sweep } from './commands/sweep.js';
 import { upload } from './commands/upload.js';
 import { describeError } from './output.js';
 
@@ -21,6 +27,12 @@ const COMMANDS: Record<string, Command> = {
   status: { usage: 'status [--json] [--all]', run: status },
   cancel: { usage: 'cancel ID...', run: cancel },
   get: { usage: 'get KEY --from URL -o FILE', run: get },
+  sync: { usage: 'sync PATH --to URL [--watch] [--delete] [--follow-symlinks] [--json] | sync --list | sync --remove ID', run: sync },
+  serve: { usage: 'serve [--port P] [--no-open]', run: serve },
+  app: { usage: 'app [--no-open]', run: app },
+  ls: { usage: 'ls --to URL [--json]', run: ls },
+  rm: { usage: 'rm KEY --from URL', run: rm },
+  sweep: { usage: 'sweep --to URL [--older-than DURATION] [--yes]', run: sweep },
 };
 
 function usage(): string {

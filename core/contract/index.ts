@@ -51,18 +51,18 @@ export function resultSchema<T extends z.ZodType>(value: T) {
 // ---------------------------------------------------------------------------------------------
 // Destinations
 
-/** `file:///abs/dir`, `s3://bucket/prefix?endpoint=…&region=…`, later `gs://…`. */
+/** `file:///abs/dir`, `s3://bucket/prefix?endpoint=…&region=…`, `gs://bucket/prefix?endpoint=…&project=…`. */
 export const DestinationUrl = z
   .string()
   .min(1)
   .refine((raw) => {
     try {
       const url = new URL(raw);
-      return url.protocol === 'file:' || url.protocol === 's3:';
+      return url.protocol === 'file:' || url.protocol === 's3:' || url.protocol === 'gs:';
     } catch {
       return false;
     }
-  }, 'expected a destination URL such as file:///path/to/folder or s3://bucket/prefix');
+  }, 'expected a destination URL such as file:///path/to/folder, s3://bucket/prefix or gs://bucket/prefix');
 export type DestinationUrl = z.infer<typeof DestinationUrl>;
 
 export const ChecksumChoice = z.enum(['crc32', 'none']);
@@ -148,9 +148,57 @@ export const TransferProgress = z.object({
 export type TransferProgress = z.infer<typeof TransferProgress>;
 
 // ---------------------------------------------------------------------------------------------
+// Watched folders (sync roots)
+
+export const SyncDeletions = z.enum(['keep', 'mirror']);
+export type SyncDeletions = z.infer<typeof SyncDeletions>;
+
+export const SyncRootOptions = z.object({
+  /** 'keep': a file deleted locally stays in the store; 'mirror': it is deleted there too. */
+  deletions: SyncDeletions.default('keep'),
+  followSymlinks: z.boolean().default(false),
+});
+export type SyncRootOptions = z.infer<typeof SyncRootOptions>;
+
+/** 'stopped': not running in this process (listed from the journal, or after an error stopped it). */
+export const SyncRootState = z.enum(['scanning', 'watching', 'paused', 'error', 'stopped']);
+export type SyncRootState = z.infer<typeof SyncRootState>;
+
+/** A path the root could not sync (or a remote change it overwrote), newest first. */
+export const SyncProblem = z.object({
+  path: z.string(),
+  error: ErrorInfo,
+  at: z.number(),
+});
+export type SyncProblem = z.infer<typeof SyncProblem>;
+
+export const SyncRootView = z.object({
+  id: z.string(),
+  folder: z.string(),
+  destination: DestinationUrl,
+  options: SyncRootOptions,
+  state: SyncRootState,
+  /** Files changed locally and not yet uploaded (queued or uploading). */
+  pendingCount: z.number().int().min(0),
+  /** Files that could not be uploaded (unreadable, rejected by the store); retried on the next scan. */
+  failedCount: z.number().int().min(0),
+  lastSyncedAt: z.number().nullable(),
+  /** The most recent problems (a bounded list); `error` when the root as a whole stopped. */
+  errors: z.array(SyncProblem),
+  error: ErrorInfo.nullable(),
+});
+export type SyncRootView = z.infer<typeof SyncRootView>;
+
+const SyncRootId = z.object({ id: z.string().min(1) });
+
+// ---------------------------------------------------------------------------------------------
 // Commands (calls) and queries
 
 const Ids = z.object({ ids: z.array(z.string().min(1)).min(1) });
+
+/** A staging batch: one drop in a browser. Letters, digits, `-` and `_` only, so it is a safe folder name. */
+export const StagingBatchId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a batch id of letters, digits, - or _');
+export type StagingBatchId = z.infer<typeof StagingBatchId>;
 
 export const Commands = {
   addFiles: {
@@ -183,6 +231,24 @@ export const Commands = {
     input: z.object({ url: DestinationUrl }),
     output: z.object({ latencyMs: z.number().min(0) }),
   },
+  /**
+   * Queues what a browser streamed into the staging batch `batch` (PUT /api/stage on the loopback
+   * host): each top-level item of the batch is queued as if that file or folder had been dropped.
+   */
+  addStaged: {
+    input: z.object({ batch: StagingBatchId, destination: DestinationUrl }),
+    output: z.object({ ids: z.array(z.string()) }),
+  },
+  /** Keeps `folder` synced to `destination` from now on (and across restarts). */
+  addSyncRoot: {
+    input: z.object({ folder: z.string().min(1), destination: DestinationUrl, options: SyncRootOptions.partial().optional() }),
+    output: SyncRootView,
+  },
+  /** Stops syncing the folder and forgets its index; what was uploaded stays in the store. */
+  removeSyncRoot: { input: SyncRootId, output: z.object({ id: z.string() }) },
+  listSyncRoots: { input: z.object({}), output: z.array(SyncRootView) },
+  pauseSyncRoot: { input: SyncRootId, output: SyncRootView },
+  resumeSyncRoot: { input: SyncRootId, output: SyncRootView },
 } as const;
 export type CommandName = keyof typeof Commands;
 export type CommandInput<C extends CommandName> = z.infer<(typeof Commands)[C]['input']>;
@@ -201,5 +267,18 @@ export const TierdropEvent = z.discriminatedUnion('type', [
     setAsidePath: z.string().nullable(),
     message: z.string(),
   }),
+  /** A sync root's state, counts or problems changed (coalesced: a few a second at most per root). */
+  z.object({ type: z.literal('sync.updated'), root: SyncRootView }),
 ]);
 export type TierdropEvent = z.infer<typeof TierdropEvent>;
+
+// ---------------------------------------------------------------------------------------------
+// What a shell sends a window when it connects (the loopback host's first SSE message)
+
+export const Snapshot = z.object({
+  transfers: z.array(TransferView),
+  settings: Settings,
+  /** The fact to tell a person at start, such as "Resumed 3 transfers from your last session". */
+  notice: z.string().nullable(),
+});
+export type Snapshot = z.infer<typeof Snapshot>;

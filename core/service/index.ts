@@ -2,3 +2,5 @@
 export { SyncService, type OpenedService } from './service.js';
 export { resolveHome, journalPath, settingsPath } from './home.js';
 export { loadSettings, saveSettings } from './settings-store.js';
+export { StagingArea, stagingRoot, safeRelativeSegments } from './staging.js';
+export { resumeLastSession, recoveryMessage, type RecoveredEvent } from './recovery.js';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { joinKey, openStore } from '../backends/index.js';
+import { joinKey, parseStoreUrl } from '../backends/index.js';
 import {
   Commands,
   type CommandInput,
@@ -17,19 +17,28 @@ import {
 } from '../contract/index.js';
 import { TierdropError, toErrorInfo } from '../errors/index.js';
 import { Journal } from '../journal/index.js';
+import { openDestination } from '../tiered/index.js';
 import { TransferEngine, type StoreHandle } from '../transfer/index.js';
 import { journalPath, lockPath, settingsPath } from './home.js';
 import { acquireHomeLock, type HomeLock } from './lock.js';
 import { loadSettings, mergeSettings, saveSettings } from './settings-store.js';
+import { SyncManager } from '../sync/index.js';
+import { StagingArea } from './staging.js';
 
 export interface OpenedService {
   service: SyncService;
   /** Things a person should be told at start: a journal or settings file set aside. */
   warnings: string[];
+  /** Where an unreadable journal was moved, or null when the journal opened as it was. */
+  journalSetAsidePath: string | null;
 }
 
 export class SyncService {
   readonly engine: TransferEngine;
+  /** Watched folders: persisted in the journal, started with the service unless told otherwise. */
+  readonly sync: SyncManager;
+  /** Files a browser streamed to the loopback host; each is deleted when its upload is finished. */
+  readonly staging: StagingArea;
   private settingsValue: Settings;
   private readonly stores = new Map<string, StoreHandle>();
   private disposed = false;
@@ -46,17 +55,31 @@ export class SyncService {
       settings: () => this.settingsValue,
       openStore: (destination) => this.store(destination),
     });
+    this.staging = new StagingArea(home);
+    this.sync = new SyncManager({ journal, engine: this.engine, store: (destination) => this.store(destination) });
+    this.engine.on((event) => this.releaseStagedSource(event));
+    // Opening a tiered store starts its recovery, which every write to it waits for; stores with
+    // changes left by a previous process are opened now, so recovery runs on every start.
+    for (const destination of journal.changes.destinations()) {
+      try {
+        this.store(destination);
+      } catch {
+        // A URL this build no longer reads: its changes stay recorded until it can be opened.
+      }
+    }
   }
 
   /** Takes the home folder's lock, opens the journal and settings. */
-  static open(home: string, overrides: SettingsPatch = {}): OpenedService {
+  static open(home: string, overrides: SettingsPatch = {}, options: { syncRoots?: 'start' | 'off' } = {}): OpenedService {
     const lock = acquireHomeLock(lockPath(home));
     try {
       const { journal, report } = Journal.open(journalPath(home));
       const loaded = loadSettings(settingsPath(home));
       const warnings = [report.reason, loaded.warning].filter((text): text is string => text !== null);
       const settings = withDefaultDestination(mergeSettings(loaded.settings, overrides), home);
-      return { service: new SyncService(home, journal, settings, lock), warnings };
+      const service = new SyncService(home, journal, settings, lock);
+      if (options.syncRoots !== 'off') service.sync.startAll();
+      return { service, warnings, journalSetAsidePath: report.setAsidePath };
     } catch (error) {
       lock.release();
       throw error;
@@ -68,7 +91,12 @@ export class SyncService {
   }
 
   on(listener: (event: TierdropEvent) => void): () => void {
-    return this.engine.on(listener);
+    const offEngine = this.engine.on(listener);
+    const offSync = this.sync.on(listener);
+    return () => {
+      offEngine();
+      offSync();
+    };
   }
 
   setSettings(patch: SettingsPatch): Settings {
@@ -119,7 +147,46 @@ export class SyncService {
       return { id };
     },
     testDestination: ({ url }) => this.testDestination(url),
+    addStaged: ({ batch, destination }) => this.addStaged(batch, destination),
+    addSyncRoot: ({ folder, destination, options }) => this.sync.add(folder, destination, options ?? {}),
+    removeSyncRoot: ({ id }) => this.sync.remove(id),
+    listSyncRoots: () => this.sync.list(),
+    pauseSyncRoot: ({ id }) => this.sync.pause(id),
+    resumeSyncRoot: ({ id }) => this.sync.resume(id),
   };
+
+  /** Queues a staged batch: each top-level item keeps its dropped name as its key. */
+  private async addStaged(batch: string, destination: string): Promise<{ ids: string[] }> {
+    const items = await this.staging.topLevel(batch);
+    if (items.length === 0) {
+      throw new TierdropError('invalid_input', `Nothing was staged in batch ${batch}.`, {
+        hint: 'Send the files with PUT /api/stage first (the window does this when files are dropped).',
+      });
+    }
+    const added = await this.engine.addFiles(items, destination);
+    if (added.ids.length === 0 && added.problems[0] !== undefined) {
+      const first = added.problems[0].error;
+      throw new TierdropError(first.code, first.message, { retryable: first.retryable, ...(first.hint === undefined ? {} : { hint: first.hint }) });
+    }
+    return { ids: added.ids };
+  }
+
+  /** Staged copies exist only to be uploaded: once the upload is done or cancelled they go. */
+  private releaseStagedSource(event: TierdropEvent): void {
+    if (event.type !== 'transfer.updated' && event.type !== 'transfer.finished') return;
+    const { state, sourcePath } = event.transfer;
+    if ((state === 'done' || state === 'cancelled') && this.staging.contains(sourcePath)) {
+      void this.staging.remove(sourcePath).catch(() => undefined); // swept at the next start otherwise
+    }
+  }
+
+  /** Deletes staged files that no unfinished or failed upload still needs (run at start). */
+  async sweepStaging(): Promise<number> {
+    const needed = this.journal
+      .listUploads({ states: ['queued', 'preparing', 'uploading', 'paused', 'completing', 'committing', 'failed'] })
+      .map((row) => row.sourcePath);
+    return this.staging.sweep(new Set(needed));
+  }
 
   /** Removes done and cancelled transfers from the journal; the stored objects are untouched. */
   clearFinished(): string[] {
@@ -152,20 +219,24 @@ export class SyncService {
 
   /** The store of a destination URL, opened once and reused. */
   store(destination: string): StoreHandle {
-    const cached = this.stores.get(destination);
+    // Keyed by the canonical URL, so one destination has one changelog owner however it is spelled.
+    const canonical = parseStoreUrl(destination).url;
+    const cached = this.stores.get(canonical);
     if (cached) return cached;
-    const opened = openStore(destination, {
+    const opened = openDestination(canonical, {
       checksum: this.settingsValue.checksum,
       maxSockets: this.settingsValue.concurrency + this.settingsValue.filesInFlight,
+      changes: this.journal.changes,
     });
     const handle = { backend: opened.backend, prefix: opened.prefix };
-    this.stores.set(destination, handle);
+    this.stores.set(canonical, handle);
     return handle;
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    await this.sync.dispose();
     await this.engine.dispose();
     await Promise.all([...this.stores.values()].map((store) => store.backend.dispose()));
     this.stores.clear();

@@ -1,0 +1,29 @@
+// Credentials on disk, in the home folder: owner-only, replaced atomically, encrypted per entry.
+// Only the main process reads them; nothing here is ever sent to the window.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { decodeCredentials, encodeCredentials, type Cipher, type DecodedCredentials, type StoreCredentials } from './credentials-format.js';
+
+export function credentialsPath(home: string): string {
+  return join(home, 'credentials.enc');
+}
+
+export function readCredentials(home: string, cipher: Cipher): DecodedCredentials {
+  const path = credentialsPath(home);
+  if (!existsSync(path)) return { entries: new Map(), unreadable: [] };
+  try {
+    return decodeCredentials(readFileSync(path, 'utf8'), cipher);
+  } catch (error) {
+    renameSync(path, `${path}.damaged-${Date.now()}`);
+    throw error;
+  }
+}
+
+export function writeCredentials(home: string, entries: ReadonlyMap<string, StoreCredentials>, cipher: Cipher): void {
+  const path = credentialsPath(home);
+  const text = encodeCredentials(entries, cipher);
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  writeFileSync(temporary, text, { mode: 0o600 });
+  renameSync(temporary, path);
+}
