@@ -1,0 +1,91 @@
+// The transfers slice's reducers: pure functions from (state, fact) to state. They only copy what
+// core reported — a snapshot, an updated transfer, a batch of progress — and never derive states.
+import type { TierdropEvent, TransferProgress, TransferView } from '../../core/contract/index.js';
+import { isMoving } from '../logic/states.js';
+import { recordThroughput, type ThroughputSample } from '../logic/throughput.js';
+
+export interface TransfersState {
+  transfers: ReadonlyMap<string, TransferView>;
+  /** Ids in the order they were added (oldest first). */
+  order: readonly string[];
+  throughput: readonly ThroughputSample[];
+}
+
+export const emptyTransfers: TransfersState = { transfers: new Map(), order: [], throughput: [] };
+
+export function fromSnapshot(list: readonly TransferView[], previous: TransfersState): TransfersState {
+  // Files added together share a millisecond; by key they come back in the order a folder lists them.
+  const sorted = [...list].sort((a, b) => a.createdAt - b.createdAt || compareText(a.key, b.key) || compareText(a.id, b.id));
+  return {
+    transfers: new Map(sorted.map((transfer) => [transfer.id, transfer])),
+    order: sorted.map((transfer) => transfer.id),
+    throughput: previous.throughput, // the chart's history survives a reconnect
+  };
+}
+
+/**
+ * Folds a batch of events into the state with one copy of the map, however many events there are:
+ * 10,000 transfers added at once arrive as 10,000 events and must not cost 10,000 copies.
+ */
+export function applyEvents(state: TransfersState, events: readonly TierdropEvent[], atMs: number): TransfersState {
+  let transfers: Map<string, TransferView> | null = null;
+  let added: string[] | null = null;
+  let progressed = false;
+  for (const event of events) {
+    if (event.type === 'transfer.progress') {
+      transfers ??= new Map(state.transfers);
+      progressed = applyProgress(transfers, event.items) || progressed;
+    } else if (event.type === 'transfer.updated' || event.type === 'transfer.finished') {
+      transfers ??= new Map(state.transfers);
+      if (!transfers.has(event.transfer.id)) (added ??= []).push(event.transfer.id);
+      transfers.set(event.transfer.id, event.transfer);
+    }
+    // Other events (journal.recovered, sync.*) are facts for toasts and other slices, not transfer state.
+  }
+  if (transfers === null) return state;
+  return {
+    transfers,
+    order: added === null ? state.order : [...state.order, ...added],
+    throughput: progressed ? recordThroughput(state.throughput, atMs, totalSpeed(transfers.values())) : state.throughput,
+  };
+}
+
+export function applyEvent(state: TransfersState, event: TierdropEvent, atMs: number): TransfersState {
+  return applyEvents(state, [event], atMs);
+}
+
+/** Copies core's numbers onto known transfers; items for transfers the window does not know are skipped. */
+function applyProgress(transfers: Map<string, TransferView>, items: readonly TransferProgress[]): boolean {
+  let changed = false;
+  for (const item of items) {
+    const current = transfers.get(item.id);
+    if (!current) continue;
+    transfers.set(item.id, {
+      ...current,
+      bytesDone: item.bytesDone,
+      sizeBytes: item.sizeBytes,
+      speedBytesPerSec: item.speedBytesPerSec,
+      etaSeconds: item.etaSeconds,
+    });
+    changed = true;
+  }
+  return changed;
+}
+
+export function withoutTransfers(state: TransfersState, ids: readonly string[]): TransfersState {
+  if (ids.length === 0) return state;
+  const gone = new Set(ids);
+  const transfers = new Map(state.transfers);
+  for (const id of gone) transfers.delete(id);
+  return { ...state, transfers, order: state.order.filter((id) => !gone.has(id)) };
+}
+
+export function totalSpeed(transfers: Iterable<TransferView>): number {
+  let sum = 0;
+  for (const transfer of transfers) if (isMoving(transfer.state)) sum += transfer.speedBytesPerSec;
+  return sum;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
