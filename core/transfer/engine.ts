@@ -14,7 +14,7 @@ import { abortReason, backoffDelayMs, sleep } from './retry.js';
 import { assertUnchanged, fingerprint, openRange, sameFingerprint, sourceChanged, type Fingerprint } from './source.js';
 import { ACTIVE_STATES, UNFINISHED_STATES, assertTransition } from './state.js';
 import { toTransferView, type LiveProgress } from './view.js';
-import { expandSources, type WalkProblem } from './walk.js';
+import { expandSources, type SourceFile, type WalkProblem } from './walk.js';
 
 export interface StoreHandle {
   backend: StoreBackend;
@@ -42,10 +42,13 @@ interface ActiveUpload {
   stopReason: StopReason | null;
   meter: ProgressMeter;
   settled: Promise<void>;
+  /** Sent in parts (held to filesInFlight), not in one request (held only by the part budget). */
+  multipart: boolean;
 }
 
 const PROGRESS_INTERVAL_MS = 100; // ~10 progress batches a second in total, as the contract promises
 const COMPLETE_STALL_FACTOR = 4; // assembling a large object can keep a store silent for a while
+const NO_PARTS = { partsDone: 0, partsTotal: 0, bytesDone: 0 }; // a file sent in one request has no part rows
 
 export class TransferEngine {
   private readonly journal: Journal;
@@ -141,6 +144,35 @@ export class TransferEngine {
     if (reused.length > 0) this.resume(reused);
     this.pump();
     return { ids, problems };
+  }
+
+  /**
+   * Queues files whose keys the caller chose (a watched folder's index decides what goes up and
+   * under which key). Each file gets a new upload; deduplicating is the caller's job.
+   */
+  async addSourceFiles(files: readonly SourceFile[], destination: string): Promise<AddResult> {
+    const store = this.openStore(destination);
+    const partSizeBytes = this.settings().partSizeBytes;
+    const problems: WalkProblem[] = [];
+    const planned: Array<{ row: Parameters<Journal['createUpload']>[0]; parts: Parameters<Journal['createUpload']>[1] }> = [];
+    for (const file of files) {
+      try {
+        const key = joinKey(store.prefix, file.relativeKey, '/');
+        const print = await fingerprint(file.sourcePath);
+        const plan = planUpload(print.sizeBytes, partSizeBytes);
+        const row = { id: randomUUID(), destination, sourcePath: file.sourcePath, key, ...print, partSizeBytes: plan.partSizeBytes };
+        planned.push({ row, parts: plan.parts });
+      } catch (error) {
+        problems.push({ path: file.sourcePath, error: toErrorInfo(error) });
+      }
+    }
+    const created = this.journal.transaction(() => planned.map(({ row, parts }) => this.journal.createUpload(row, parts)));
+    for (const row of created) {
+      this.admitted.add(row.id);
+      this.emit({ type: 'transfer.updated', transfer: this.view(row) });
+    }
+    this.pump();
+    return { ids: created.map((row) => row.id), problems };
   }
 
   /**
@@ -266,7 +298,7 @@ export class TransferEngine {
   // Views
 
   view(row: UploadRow): TransferView {
-    return toTransferView(row, this.journal.partProgress(row.id), this.live(row.id));
+    return toTransferView(row, row.partSizeBytes === 0 ? NO_PARTS : this.journal.partProgress(row.id), this.live(row.id));
   }
 
   list(states?: TransferState[]): TransferView[] {
@@ -288,25 +320,35 @@ export class TransferEngine {
 
   private pump(): void {
     if (this.disposed) return;
-    const { filesInFlight } = this.settings();
-    for (const id of [...this.admitted]) {
-      if (this.active.size >= filesInFlight) break;
-      this.admitted.delete(id);
+    const { filesInFlight, concurrency } = this.settings();
+    // A file sent in one request holds one part slot while it sends, so as many of them as there
+    // are slots may be in flight; files sent in parts are held to filesInFlight.
+    const maxActive = Math.max(filesInFlight, concurrency);
+    let multipartActive = 0;
+    for (const active of this.active.values()) if (active.multipart) multipartActive += 1;
+    // Iterating the set itself (deleting the entry just visited is safe) keeps a pump O(started),
+    // not O(queue): with 10,000 queued files, copying the set on every pump was quadratic.
+    for (const id of this.admitted) {
+      if (this.active.size >= maxActive) break;
       const row = this.journal.getUpload(id);
+      if (row?.state === 'queued' && row.partSizeBytes !== 0 && multipartActive >= filesInFlight) break;
+      this.admitted.delete(id);
       if (row?.state !== 'queued') continue;
+      if (row.partSizeBytes !== 0) multipartActive += 1;
       this.start(row);
     }
     this.notifyIfIdle();
   }
 
   private start(row: UploadRow): void {
-    const progress = this.journal.partProgress(row.id);
+    const progress = row.partSizeBytes === 0 ? NO_PARTS : this.journal.partProgress(row.id);
     const active: ActiveUpload = {
       id: row.id,
       controller: new AbortController(),
       stopReason: null,
-      meter: new ProgressMeter(row.sizeBytes, row.partSizeBytes === 0 ? 0 : progress.bytesDone),
+      meter: new ProgressMeter(row.sizeBytes, progress.bytesDone),
       settled: Promise.resolve(),
+      multipart: row.partSizeBytes !== 0,
     };
     this.active.set(row.id, active);
     this.startProgressTimer();
@@ -410,10 +452,16 @@ export class TransferEngine {
     await assertUnchanged(row.sourcePath, print);
 
     const updated = this.transition(row, 'uploading');
-    await this.withRetries(signal, { count: 0 }, async () => {
-      if (this.bandwidth.enabled) await this.bandwidth.take(bytes.length, signal);
-      await store.backend.put(row.key, bytes, { contentLength: bytes.length, signal });
-    });
+    // One request is one slot of the shared budget, the same as one part of a large file.
+    const release = await this.partSlots.acquire(signal);
+    try {
+      await this.withRetries(signal, { count: 0 }, async () => {
+        if (this.bandwidth.enabled) await this.bandwidth.take(bytes.length, signal);
+        await store.backend.put(row.key, bytes, { contentLength: bytes.length, signal });
+      });
+    } finally {
+      release();
+    }
     active.meter.settle(0, bytes.length);
     return updated;
   }
