@@ -101,7 +101,20 @@ export const Settings = z.object({
   destinations: z.array(Destination).default([]),
 });
 export type Settings = z.infer<typeof Settings>;
-export const SettingsPatch = Settings.partial();
+// Without the defaults: `Settings.partial()` would fill every absent field with its default, so a
+// patch of one field would silently reset all the others (destinations included).
+export const SettingsPatch = z.object({
+  partSizeBytes: Settings.shape.partSizeBytes.removeDefault().optional(),
+  concurrency: Settings.shape.concurrency.removeDefault().optional(),
+  filesInFlight: Settings.shape.filesInFlight.removeDefault().optional(),
+  bandwidthLimitBytesPerSec: Settings.shape.bandwidthLimitBytesPerSec.removeDefault().optional(),
+  stallTimeoutMs: Settings.shape.stallTimeoutMs.removeDefault().optional(),
+  maxAttempts: Settings.shape.maxAttempts.removeDefault().optional(),
+  retryBaseDelayMs: Settings.shape.retryBaseDelayMs.removeDefault().optional(),
+  retryMaxDelayMs: Settings.shape.retryMaxDelayMs.removeDefault().optional(),
+  checksum: Settings.shape.checksum.removeDefault().optional(),
+  destinations: Settings.shape.destinations.removeDefault().optional(),
+});
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
 // ---------------------------------------------------------------------------------------------

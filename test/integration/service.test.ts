@@ -75,6 +75,15 @@ describe('SyncService', () => {
     expect(readdirSync(path).some((name) => name.startsWith('settings.json.damaged-'))).toBe(true);
   });
 
+  it('changes only the settings a patch names', async () => {
+    const service = open(home());
+    const before = service.settings.destinations;
+    expect(before.length).toBeGreaterThan(0);
+    const changed = await service.handle('setSettings', { concurrency: 3 });
+    expect(changed).toMatchObject({ ok: true, value: { concurrency: 3, partSizeBytes: 8 * MiB } });
+    expect(service.settings.destinations).toEqual(before);
+  });
+
   it('creates its home folder when missing', () => {
     const path = join(home(), 'deep', 'er');
     mkdirSync(join(path, '..'), { recursive: true });
