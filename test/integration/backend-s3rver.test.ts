@@ -1,24 +1,18 @@
 // S3Backend against the third-party s3rver emulator, with checksums off (s3rver cannot read the
 // streaming checksum trailer). Skipped by name: only what s3rver does not implement.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import S3rver from 's3rver';
 import { S3Backend } from '../../core/backends/index.js';
 import { describeBackendContract } from '../contract/backend-contract.js';
+import { S3RVER_CREDENTIALS, startS3rver } from '../support/s3-server/s3rver.js';
 
-const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }; // the only pair it accepts
 const BUCKET = 'contract';
 
 describeBackendContract(
   's3rver',
   async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'tierdrop-s3rver-'));
-    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: BUCKET }] });
-    const address = await server.run();
+    const server = await startS3rver(BUCKET);
     const backend = new S3Backend({
       bucket: BUCKET,
-      endpoint: `http://127.0.0.1:${address.port}`,
+      endpoint: server.endpoint,
       region: 'us-east-1',
       credentials: S3RVER_CREDENTIALS,
       checksum: 'none',
@@ -29,7 +23,6 @@ describeBackendContract(
       cleanup: async () => {
         await backend.dispose();
         await server.close();
-        await rm(directory, { recursive: true, force: true });
       },
     };
   },

@@ -4,11 +4,10 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB } from '../../core/contract/index.js';
-import { Journal } from '../../core/journal/index.js';
-import { journalPath, settingsPath } from '../../core/service/index.js';
-import { runCli, startCli } from '../support/cli.js';
-import { sha256OfFile, tempDir, writeRandomFile } from '../support/files.js';
-import { waitFor } from '../support/service.js';
+import { settingsPath } from '../../core/service/index.js';
+import { runCli } from '../support/cli.js';
+import { tempDir, writeRandomFile } from '../support/files.js';
+import { expectSameBytes, killHalfWay, readInterruptedUpload } from './crash-harness.js';
 
 let work: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -25,25 +24,8 @@ describe('crash and resume on a local folder', () => {
     writeFileSync(settingsPath(home), JSON.stringify({ bandwidthLimitBytesPerSec: 32 * MiB }));
     const url = `file://${join(work.path, 'store')}?mode=direct`;
 
-    const upload = startCli(['upload', source, '--to', url, '--part-size', '8MiB', '--concurrency', '2', '--json'], { home });
-    let halfWay = false;
-    upload.onEvent((event) => {
-      if (event['type'] !== 'transfer.progress') return;
-      const items = event['items'] as Array<{ bytesDone: number; sizeBytes: number }>;
-      if (items.some((item) => item.bytesDone >= item.sizeBytes / 2)) halfWay = true;
-    });
-    await waitFor(() => halfWay, 60_000, 'half way');
-    upload.child.kill('SIGKILL');
-    await upload.exited;
-
-    const { journal } = Journal.open(journalPath(home));
-    let ackedAtKill: number;
-    try {
-      const [row] = journal.listUploads();
-      ackedAtKill = journal.partProgress(row?.id ?? '').bytesDone;
-    } finally {
-      journal.close();
-    }
+    await killHalfWay(['upload', source, '--to', url, '--part-size', '8MiB', '--concurrency', '2', '--json'], home, 60_000);
+    const ackedAtKill = readInterruptedUpload(home).bytesDone;
     expect(ackedAtKill).toBeGreaterThan(0);
 
     writeFileSync(settingsPath(home), JSON.stringify({ bandwidthLimitBytesPerSec: 0 }));
@@ -53,9 +35,7 @@ describe('crash and resume on a local folder', () => {
     const firstView = resumed.events.find((event) => event['type'] === 'transfer.updated')?.['transfer'] as { bytesDone: number } | undefined;
     expect(firstView?.bytesDone).toBe(ackedAtKill);
 
-    const copy = join(work.path, 'copy.bin');
-    expect((await runCli(['get', 'video.bin', '--from', url, '-o', copy], { home })).code).toBe(0);
-    expect(await sha256OfFile(copy)).toBe(await sha256OfFile(source));
+    await expectSameBytes(url, home, 'video.bin', source, join(work.path, 'copy.bin'));
     // No multipart leftovers in the store's own folder.
     expect(readdirSync(join(work.path, 'store', '.tierdrop', 'uploads'))).toEqual([]);
   }, 120_000);

@@ -7,7 +7,7 @@ import type { Route } from './router.js';
 import type { SessionStore } from './sessions.js';
 import type { StatsRecorder } from './stats.js';
 import type { Store } from './storage.js';
-import type { ByteThrottle } from './throttle.js';
+import type { ByteThrottle } from '../server-kit/index.js';
 
 export interface ServerServices {
   store: Store;

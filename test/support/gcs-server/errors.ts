@@ -16,12 +16,8 @@ export class GcsError extends Error {
 }
 
 /** The client went away mid-request: there is nobody to answer. */
-export class ConnectionGone extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConnectionGone';
-  }
-}
+export { ConnectionGone } from '../server-kit/index.js';
+
 
 export const noSuchBucket = (bucket: string): GcsError => new GcsError(404, 'notFound', `The specified bucket does not exist: ${bucket}`);
 export const noSuchObject = (bucket: string, name: string): GcsError => new GcsError(404, 'notFound', `No such object: ${bucket}/${name}`);

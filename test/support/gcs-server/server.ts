@@ -1,14 +1,12 @@
 // The GCS JSON-API test server: one pass per request (admin surface, route, count, faults,
 // handler), start-up over a data folder, and a close that leaves no socket and no request behind.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { pipeline } from 'node:stream/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ADMIN_PREFIX, handleAdmin } from './admin.js';
-import { discardSink, drainRequest, Intake } from './body.js';
+import { ADMIN_PREFIX, ByteThrottle, discardSink, drainRequest, handleAdmin, listenOnLoopback, streamBody } from '../server-kit/index.js';
+import { intakeOptions } from './body.js';
 import type { RequestContext, ServerServices } from './context.js';
 import { ConnectionGone, GcsError, sendError } from './errors.js';
-import { DEFAULT_SEED, FaultPlan, type GcsFaults } from './faults.js';
+import { DEFAULT_SEED, FaultPlan, GcsFaultsSchema, type GcsFaults } from './faults.js';
 import { getBucket, insertBucket } from './handlers/buckets.js';
 import { insertObject } from './handlers/insert.js';
 import { listBuckets, listObjects } from './handlers/list.js';
@@ -17,7 +15,6 @@ import { routeRequest, type Operation, type Route } from './router.js';
 import { SessionStore } from './sessions.js';
 import { StatsRecorder, type GcsServerStats } from './stats.js';
 import { Store } from './storage.js';
-import { ByteThrottle } from './throttle.js';
 
 export interface GcsTestServerOptions {
   /** 0 (the default) picks a free port. */
@@ -46,7 +43,6 @@ export interface GcsTestServer {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000; // a silent client is given up on well before GCS would
-const KEEP_ALIVE_TIMEOUT_MS = 65_000; // longer than client idle sockets live, so reuse never races a close
 
 type Handler = (ctx: RequestContext) => Promise<void>;
 
@@ -83,36 +79,13 @@ export async function startGcsTestServer(options: GcsTestServerOptions): Promise
     await store.createBucket(name, { existingOk: true });
   };
 
-  const sockets = new Set<Socket>();
-  const inFlight = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
-    const handling = handle(services, createBucket, req, res).catch((error: unknown) => {
-      // A bug in answering must not take the test process down with it.
-      process.stderr.write(`gcs-server: failed to answer ${req.method ?? ''} ${req.url ?? ''}: ${String(error)}\n`);
-      res.destroy();
-    });
-    inFlight.add(handling);
-    void handling.finally(() => inFlight.delete(handling));
+  const listening = await listenOnLoopback({
+    name: 'gcs-server',
+    ...(options.port === undefined ? {} : { port: options.port }),
+    handle: (req, res) => handle(services, createBucket, req, res),
   });
-  server.requestTimeout = 0; // slow (throttled) bodies are the point; our own idle timeout applies
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the GCS test server is not listening on TCP');
-  port = address.port;
+  port = listening.port;
 
-  let closing: Promise<void> | null = null;
   return {
     endpoint: services.endpoint(),
     port,
@@ -121,16 +94,7 @@ export async function startGcsTestServer(options: GcsTestServerOptions): Promise
     resetStats: () => services.stats.reset(),
     setFaults: (next) => faults.set(next),
     createBucket,
-    close: () => {
-      closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const socket of sockets) socket.destroy();
-        await closed;
-        // Handlers cut off mid-request still clean up their temp files; let them finish.
-        await Promise.allSettled([...inFlight]);
-      })();
-      return closing;
-    },
+    close: () => listening.close(),
   };
 }
 
@@ -138,7 +102,18 @@ async function handle(services: ServerServices, createBucket: (name: string) => 
   res.setHeader('Server', 'TierdropGcsTest');
   const url = req.url ?? '/';
   if (url.startsWith(ADMIN_PREFIX)) {
-    await handleAdmin(req, res, { stats: services.stats, faults: services.faults, createBucket }).catch((error: unknown) =>
+    const surface = {
+      stats: services.stats,
+      faultsSchema: GcsFaultsSchema,
+      setFaults: (next: GcsFaults) => services.faults.set(next),
+      extraRoute: async (route: string) => {
+        const bucket = /^POST buckets\/([^/]+)$/.exec(route)?.[1];
+        if (bucket === undefined) return false;
+        await createBucket(decodeURIComponent(bucket));
+        return true;
+      },
+    };
+    await handleAdmin(req, res, surface).catch((error: unknown) =>
       answer(req, res, error, services.idleTimeoutMs),
     );
     return;
@@ -178,12 +153,8 @@ async function handle(services: ServerServices, createBucket: (name: string) => 
 async function resetMidBody(services: ServerServices, req: IncomingMessage, fraction: number): Promise<void> {
   const declaredBytes = Number(req.headers['content-length'] ?? 0);
   if (Number.isFinite(declaredBytes) && declaredBytes > 0) {
-    const intake = new Intake(
-      { throttle: services.throttle, idleTimeoutMs: services.idleTimeoutMs, cutAfterBytes: Math.max(1, Math.floor(declaredBytes * fraction)) },
-      () => req.socket.destroy(),
-    );
-    req.pipe(intake);
-    await pipeline(intake, discardSink((bytes) => services.stats.uploadBytesArrived(bytes))).catch(() => undefined);
+    const hooks = { throttle: services.throttle, idleTimeoutMs: services.idleTimeoutMs, cutAfterBytes: Math.max(1, Math.floor(declaredBytes * fraction)) };
+    await streamBody(req, intakeOptions(hooks), [discardSink((bytes) => services.stats.uploadBytesArrived(bytes))]).catch(() => undefined);
   }
   req.socket.destroy();
 }

@@ -8,13 +8,12 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Intake } from './body.js';
+import { intakeOptions } from './body.js';
 import { readConditions } from './conditions.js';
 import { type RequestContext, sendEmpty, sendJson, uploadHooks } from './context.js';
 import { Crc32c } from './crc32c.js';
-import { KeyedMutex, readRecord, removeQuietly, writeJsonAtomic } from './disk.js';
-import { ConnectionGone, GcsError, invalid } from './errors.js';
+import { KeyedMutex, readRecord, removeQuietly, streamBody, writeJsonAtomic } from '../server-kit/index.js';
+import { GcsError, invalid } from './errors.js';
 import { hashesFromHeader, verifyHashes } from './hashes.js';
 import { SessionRecord } from './records.js';
 import { objectResource } from './resources.js';
@@ -134,24 +133,17 @@ async function receiveChunk(ctx: RequestContext, id: string, persisted: number, 
   const { sessions, stats } = ctx.services;
   const path = sessions.dataPath(id);
   const hooks = uploadHooks(ctx);
-  const intake = new Intake(hooks, () => ctx.req.socket.destroy());
-  const onClose = (): void => {
-    if (!ctx.req.readableEnded) intake.destroy(new ConnectionGone('the client closed the connection mid-chunk'));
-  };
-  ctx.req.once('close', onClose);
-  ctx.req.pipe(intake);
   stats.uploadStarted();
   try {
-    await pipeline([intake, new SkipBytes(persisted - first), new CountBytes(hooks.onBytes), createWriteStream(path, { flags: 'r+', start: persisted })]);
+    const stages = [new SkipBytes(persisted - first), new CountBytes(hooks.onBytes), createWriteStream(path, { flags: 'r+', start: persisted })];
+    await streamBody(ctx.req, intakeOptions(hooks), stages);
   } catch (error) {
-    ctx.req.unpipe(intake);
     // Like GCS, keep what arrived in whole quanta; the client learns how much from the next 308.
     const size = await sessions.persistedBytes(id);
     const kept = persisted + Math.floor((size - persisted) / CHUNK_QUANTUM_BYTES) * CHUNK_QUANTUM_BYTES;
     await truncate(path, kept).catch(() => undefined);
     throw error;
   } finally {
-    ctx.req.off('close', onClose);
     stats.uploadEnded();
   }
 }

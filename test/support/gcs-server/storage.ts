@@ -6,17 +6,15 @@
 // Blobs are written whole before the record naming them is renamed into place; a composed object
 // hard-links its sources' blobs, so deleting a source never touches it.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { checkConditions, type Conditions } from './conditions.js';
-import { KeyedMutex, linkOrCopy, readRecord, removeQuietly, writeJsonAtomic } from './disk.js';
+import { BlobReaders, KeyedMutex, linkOrCopy, openDataFolder, type DataFolder, readRecord, removeQuietly, writeJsonAtomic } from '../server-kit/index.js';
 import { GcsError, invalid, noSuchBucket, noSuchObject } from './errors.js';
 import { BucketRecord, ObjectRecord, type Segment } from './records.js';
 import { SortedNames } from './sorted-names.js';
 
-const READ_CHUNK_BYTES = 1024 * 1024; // large reads keep downloads bounded by the disk, not syscalls
 const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/; // GCS's rules for names without dots' extras
 const MAX_NAME_BYTES = 1024; // GCS's limit on an object name's UTF-8 length
 
@@ -36,29 +34,20 @@ export class Store {
   private readonly buckets = new Map<string, BucketState>();
   private readonly commits = new KeyedMutex();
   private lastGeneration = 0n;
-  /** Readers per blob path; a blob a reader still needs is unlinked when the last one finishes. */
-  private readonly readers = new Map<string, number>();
-  private readonly doomed = new Set<string>();
+  /** A blob a reader still needs is unlinked when the last one finishes. */
+  private readonly blobs = new BlobReaders();
 
-  private constructor(
-    readonly dataDir: string,
-    readonly tmpDir: string,
-    private readonly bucketsDir: string,
-  ) {}
+  private constructor(private readonly folder: DataFolder) {}
 
   static async open(dataDir: string): Promise<Store> {
-    const store = new Store(dataDir, join(dataDir, 'tmp'), join(dataDir, 'buckets'));
-    await removeQuietly(store.tmpDir);
-    await mkdir(store.tmpDir, { recursive: true });
-    await mkdir(store.bucketsDir, { recursive: true });
-    for (const entry of await readdir(store.bucketsDir, { withFileTypes: true })) {
-      if (entry.isDirectory()) await store.loadBucket(join(store.bucketsDir, entry.name));
-    }
+    const folder = await openDataFolder(dataDir);
+    const store = new Store(folder);
+    for (const dir of folder.bucketDirs) await store.loadBucket(dir);
     return store;
   }
 
   tempFile(): string {
-    return join(this.tmpDir, randomUUID());
+    return this.folder.tempFile();
   }
 
   /** GCS generations are microsecond timestamps; ours are too, and strictly increasing. */
@@ -77,7 +66,7 @@ export class Store {
       if (options.existingOk) return existing.record;
       throw new GcsError(409, 'conflict', 'Your previous request to create the named bucket succeeded and you already own it.');
     }
-    const dir = join(this.bucketsDir, name);
+    const dir = join(this.folder.bucketsDir, name);
     for (const folder of ['objects', 'blobs']) await mkdir(join(dir, folder), { recursive: true });
     const record: BucketRecord = { name, createdMs: Date.now() };
     await writeJsonAtomic(join(dir, 'bucket.json'), record);
@@ -190,31 +179,16 @@ export class Store {
   /** The bytes [start, endExclusive) of `record`; its blobs outlive an overwrite until read. */
   read(bucketName: string, record: ObjectRecord, start: number, endExclusive: number): Readable {
     const bucket = this.bucket(bucketName);
-    const pieces: { path: string; start: number; end: number }[] = [];
+    const pieces: { source: string; start: number; end: number }[] = [];
     let segmentStart = 0;
     for (const segment of record.segments) {
       const segmentEnd = segmentStart + segment.sizeBytes;
       const from = Math.max(start, segmentStart);
       const to = Math.min(endExclusive, segmentEnd);
-      if (from < to) pieces.push({ path: this.blobPath(bucket, segment.blob), start: from - segmentStart, end: to - segmentStart });
+      if (from < to) pieces.push({ source: this.blobPath(bucket, segment.blob), start: from - segmentStart, end: to - segmentStart });
       segmentStart = segmentEnd;
     }
-    for (const { path } of pieces) this.readers.set(path, (this.readers.get(path) ?? 0) + 1);
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      for (const { path } of pieces) this.releaseReader(path);
-    };
-    async function* chunks(): AsyncGenerator<Buffer> {
-      for (const piece of pieces) {
-        const file = createReadStream(piece.path, { start: piece.start, end: piece.end - 1, highWaterMark: READ_CHUNK_BYTES });
-        for await (const chunk of file) if (Buffer.isBuffer(chunk)) yield chunk;
-      }
-    }
-    const stream = Readable.from(chunks(), { objectMode: false });
-    stream.once('close', release);
-    return stream;
+    return this.blobs.read(pieces);
   }
 
   // ------------------------------------------------------------------------------------ private
@@ -255,20 +229,8 @@ export class Store {
 
   private discardBlobs(bucket: BucketState, segments: readonly Segment[]): void {
     for (const segment of segments) {
-      const path = this.blobPath(bucket, segment.blob);
-      if ((this.readers.get(path) ?? 0) > 0) this.doomed.add(path);
-      else void removeQuietly(path);
+      this.blobs.discard(this.blobPath(bucket, segment.blob));
     }
-  }
-
-  private releaseReader(path: string): void {
-    const count = (this.readers.get(path) ?? 1) - 1;
-    if (count > 0) {
-      this.readers.set(path, count);
-      return;
-    }
-    this.readers.delete(path);
-    if (this.doomed.delete(path)) void removeQuietly(path);
   }
 }
 

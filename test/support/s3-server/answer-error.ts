@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { drainRequest } from './body.js';
+import { drainRequest } from '../server-kit/index.js';
 import { ConnectionGone, S3Error } from './errors.js';
 import { el, errorDocument } from './xml.js';
 

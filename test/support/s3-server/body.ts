@@ -4,7 +4,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Transform, Writable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { AwsChunkedDecoder } from './aws-chunked.js';
 import type { BodyPlan } from './body-plan.js';
 import {
@@ -14,8 +13,8 @@ import {
   type ChecksumValues,
   type IncrementalChecksum,
 } from './checksums.js';
-import { ConnectionGone, S3Error } from './errors.js';
-import type { ByteThrottle } from './throttle.js';
+import { streamBody, type ByteThrottle } from '../server-kit/index.js';
+import { S3Error } from './errors.js';
 
 export interface BodyHooks {
   throttle: ByteThrottle;
@@ -42,26 +41,17 @@ export async function receiveBody(
   sink: Writable,
   hooks: BodyHooks,
 ): Promise<ReceivedBody> {
-  const intake = new Intake(hooks, () => req.socket.destroy());
   const decoder = plan.awsChunked ? new AwsChunkedDecoder(plan.signing) : null;
   const algorithms = new Set<ChecksumAlgorithm>(hooks.alsoCompute);
   if (plan.checksum !== null) algorithms.add(plan.checksum.algorithm);
   const digest = new Digest(plan, [...algorithms], hooks.onBytes);
-
-  // Not `req.complete`: a body fully sent but not yet read is lost too when the connection drops.
-  const onClose = (): void => {
-    if (!req.readableEnded) intake.destroy(new ConnectionGone('the client closed the connection mid-body'));
+  const intake = {
+    throttle: hooks.throttle,
+    idleTimeoutMs: hooks.idleTimeoutMs,
+    ...(hooks.cutAfterBytes === undefined ? {} : { cutAfterBytes: hooks.cutAfterBytes }),
+    idleError: () => new S3Error('RequestTimeout', undefined, { closeConnection: true }),
   };
-  req.once('close', onClose);
-  req.pipe(intake);
-  try {
-    await pipeline(decoder === null ? [intake, digest, sink] : [intake, decoder, digest, sink]);
-  } catch (error) {
-    req.unpipe(intake);
-    throw error;
-  } finally {
-    req.off('close', onClose);
-  }
+  await streamBody(req, intake, decoder === null ? [digest, sink] : [decoder, digest, sink]);
   return verify(plan, digest, decoder);
 }
 
@@ -91,103 +81,8 @@ export async function receiveText(
   return { text: data.toString('utf8'), body };
 }
 
-/** A sink that keeps nothing: for bodies read only to be refused or counted. */
-export function discardSink(): Writable {
-  return new Writable({
-    write(_chunk, _encoding, callback) {
-      callback();
-    },
-  });
-}
-
-/**
- * Reads and drops whatever is left of a body, so an error answer reaches a client that is still
- * sending (answering first would make it see EPIPE instead). Gives up after `timeoutMs`.
- */
-export async function drainRequest(req: IncomingMessage, timeoutMs: number): Promise<void> {
-  if (req.readableEnded || req.destroyed) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, timeoutMs);
-    function done(): void {
-      clearTimeout(timer);
-      req.off('end', done);
-      req.off('close', done);
-      resolve();
-    }
-    req.on('end', done);
-    req.on('close', done);
-    req.resume();
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Stages
-
-/** First stage: raw bytes at the throttled rate; cuts the connection on a reset fault; idle timeout. */
-class Intake extends Transform {
-  private rawBytes = 0;
-  private idleTimer: NodeJS.Timeout | null = null;
-
-  constructor(
-    private readonly hooks: BodyHooks,
-    private readonly cutConnection: () => void,
-  ) {
-    super();
-    this.armIdleTimer();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.clearIdleTimer();
-    this.pass(chunk).then(
-      () => {
-        this.armIdleTimer();
-        callback();
-      },
-      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
-    );
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.clearIdleTimer();
-    callback();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.clearIdleTimer();
-    callback(error);
-  }
-
-  private async pass(chunk: Buffer): Promise<void> {
-    const cutAt = this.hooks.cutAfterBytes;
-    let offset = 0;
-    while (offset < chunk.length) {
-      let take = Math.min(chunk.length - offset, this.hooks.throttle.sliceBytes());
-      if (cutAt !== undefined) take = Math.min(take, cutAt - this.rawBytes);
-      if (take > 0) {
-        await this.hooks.throttle.take(take);
-        if (this.destroyed) return;
-        this.push(chunk.subarray(offset, offset + take));
-        offset += take;
-        this.rawBytes += take;
-      }
-      if (cutAt !== undefined && this.rawBytes >= cutAt) {
-        this.cutConnection();
-        throw new ConnectionGone('fault injection: connection reset mid-body');
-      }
-    }
-  }
-
-  private armIdleTimer(): void {
-    this.idleTimer = setTimeout(() => {
-      this.destroy(new S3Error('RequestTimeout', undefined, { closeConnection: true }));
-    }, this.hooks.idleTimeoutMs);
-  }
-
-  private clearIdleTimer(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-  }
-}
 
 /** Last stage before the sink: counts and hashes the decoded payload. */
 class Digest extends Transform {

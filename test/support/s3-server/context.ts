@@ -4,13 +4,12 @@ import { createWriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BodyPlan } from './body-plan.js';
 import { receiveBody, type BodyHooks, type ReceivedBody } from './body.js';
-import { removeQuietly } from './disk.js';
 import type { FaultDecision, FaultPlan } from './faults.js';
 import type { Route } from './router.js';
 import type { Authentication } from './sigv4.js';
 import type { StatsRecorder } from './stats.js';
 import type { Store } from './storage.js';
-import type { ByteThrottle } from './throttle.js';
+import { removeQuietly, type ByteThrottle } from '../server-kit/index.js';
 import type { UploadStore } from './uploads.js';
 
 export interface ServerServices {

@@ -91,9 +91,5 @@ export function isS3Error(error: unknown, code?: S3ErrorCode): error is S3Error 
 }
 
 /** The client hung up or the server cut the connection on purpose: there is nobody left to answer. */
-export class ConnectionGone extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'ConnectionGone';
-  }
-}
+export { ConnectionGone } from '../server-kit/index.js';
+

@@ -1,17 +1,16 @@
 // The HTTP server: one pass per request (admin surface, route, count, faults, auth, handler), start-up
 // over a data folder, and a close that leaves no socket and no request behind.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ADMIN_PREFIX, handleAdmin } from './admin.js';
+import { ADMIN_PREFIX, ByteThrottle, discardSink, handleAdmin, listenOnLoopback } from '../server-kit/index.js';
 import { answerClientError, answerError, newRequestId } from './answer-error.js';
 import { planBody } from './body-plan.js';
-import { discardSink, receiveBody } from './body.js';
+import { receiveBody } from './body.js';
 import { bodyHooks, type RequestContext, type ServerServices } from './context.js';
 import { ConnectionGone, S3Error } from './errors.js';
-import { DEFAULT_SEED, FaultPlan, type S3Faults } from './faults.js';
+import { DEFAULT_SEED, FaultPlan, S3FaultsSchema, type S3Faults } from './faults.js';
 import {
   createBucket,
   deleteBucket,
@@ -33,7 +32,6 @@ import { routeRequest, type Operation, type Route } from './router.js';
 import { authenticate, type S3Credentials } from './sigv4.js';
 import { StatsRecorder, type S3ServerStats } from './stats.js';
 import { Store } from './storage.js';
-import { ByteThrottle } from './throttle.js';
 import { UploadStore } from './uploads.js';
 
 export interface S3TestServerOptions {
@@ -69,7 +67,6 @@ export interface S3TestServer {
 export const DEFAULT_CREDENTIALS: S3Credentials = { accessKeyId: 'tierdrop-test', secretAccessKey: 'tierdrop-test-secret' };
 const DEFAULT_MIN_PART_BYTES = 5 * 1024 * 1024; // S3's minimum for every part but the last
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000; // about when S3 gives up on a silent client
-const KEEP_ALIVE_TIMEOUT_MS = 65_000; // longer than SDK idle sockets live, so reuse never races a close
 const OPERATIONS_WITH_BODY = new Set<Operation>([
   'PutObject',
   'UploadPart',
@@ -122,41 +119,18 @@ export async function startS3TestServer(options: S3TestServerOptions): Promise<S
     endpoint: () => `http://127.0.0.1:${port}`,
   };
 
-  const sockets = new Set<Socket>();
   const answering = new WeakMap<Duplex, ServerResponse>();
-  const inFlight = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
-    answering.set(req.socket, res);
-    const handling = handle(services, req, res).catch((error: unknown) => {
-      // A bug in answering must not take the test process down with it.
-      process.stderr.write(`s3-server: failed to answer ${req.method ?? ''} ${req.url ?? ''}: ${String(error)}\n`);
-      res.destroy();
-    });
-    inFlight.add(handling);
-    void handling.finally(() => inFlight.delete(handling));
+  const listening = await listenOnLoopback({
+    name: 's3-server',
+    ...(options.port === undefined ? {} : { port: options.port }),
+    handle: (req, res) => {
+      answering.set(req.socket, res);
+      return handle(services, req, res);
+    },
+    onClientError: (error, socket) => answerClientError(error, socket, answering.get(socket)),
   });
-  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
-    answerClientError(error, socket, answering.get(socket));
-  });
-  server.requestTimeout = 0; // slow (throttled) bodies are the point; our own idle timeout applies
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the S3 test server is not listening on TCP');
-  port = address.port;
+  port = listening.port;
 
-  let closing: Promise<void> | null = null;
   return {
     endpoint: services.endpoint(),
     port,
@@ -165,17 +139,7 @@ export async function startS3TestServer(options: S3TestServerOptions): Promise<S
     resetStats: () => services.stats.reset(),
     setFaults: (next) => faults.set(next),
     createBucket: (name) => store.createBucket(name, { existingOk: true }),
-    close: () => {
-      closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const socket of sockets) socket.destroy();
-        await closed;
-        // Handlers cut off mid-request still clean up their temp files; let them, so the caller can
-        // delete the data folder without racing a write.
-        await Promise.allSettled([...inFlight]);
-      })();
-      return closing;
-    },
+    close: () => listening.close(),
   };
 }
 
@@ -188,7 +152,8 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
   const method = req.method ?? 'GET';
 
   if (url.startsWith(ADMIN_PREFIX)) {
-    await handleAdmin(req, res, services).catch((error: unknown) =>
+    const surface = { stats: services.stats, faultsSchema: S3FaultsSchema, setFaults: (next: S3Faults) => services.faults.set(next) };
+    await handleAdmin(req, res, surface).catch((error: unknown) =>
       answerError(req, res, error, url, requestId, services.idleTimeoutMs),
     );
     return;

@@ -10,6 +10,8 @@ export interface S3ServerStats {
   partBytesStored: number;
   /** Body bytes of PutObject. */
   objectBytesReceived: number;
+  /** PutObject requests that took effect (whether or not their answer reached the client). */
+  objectsStored: number;
   /** Date.now() when the last UploadPart body byte arrived. */
   lastPartByteAtMs: number | null;
   inFlightParts: number;
@@ -20,6 +22,7 @@ export class StatsRecorder {
   private partBytesReceived = 0;
   private partBytesStored = 0;
   private objectBytesReceived = 0;
+  private objectsStored = 0;
   private lastPartByteAtMs: number | null = null;
   private inFlightParts = 0;
 
@@ -40,6 +43,10 @@ export class StatsRecorder {
     this.objectBytesReceived += bytes;
   }
 
+  objectStored(): void {
+    this.objectsStored += 1;
+  }
+
   partStarted(): void {
     this.inFlightParts += 1;
   }
@@ -54,6 +61,7 @@ export class StatsRecorder {
       partBytesReceived: this.partBytesReceived,
       partBytesStored: this.partBytesStored,
       objectBytesReceived: this.objectBytesReceived,
+      objectsStored: this.objectsStored,
       lastPartByteAtMs: this.lastPartByteAtMs,
       inFlightParts: this.inFlightParts,
     };
@@ -65,6 +73,7 @@ export class StatsRecorder {
     this.partBytesReceived = 0;
     this.partBytesStored = 0;
     this.objectBytesReceived = 0;
+    this.objectsStored = 0;
     this.lastPartByteAtMs = null;
   }
 }

@@ -7,17 +7,27 @@
 // A blob is written in full before the record that names it; a crash leaves at most orphan blobs,
 // which the next start sweeps. Small objects keep their bytes in the record: one file to create.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { checkWriteCondition, type WriteCondition } from './conditions.js';
-import { KeyedMutex, TEMP_SUFFIX, errorCode, linkOrCopy, readRecord, removeQuietly, writeJsonAtomic } from './disk.js';
+import {
+  BlobReaders,
+  KeyedMutex,
+  TEMP_SUFFIX,
+  errorCode,
+  linkOrCopy,
+  openDataFolder,
+  type DataFolder,
+  readRecord,
+  removeQuietly,
+  writeJsonAtomic,
+  type BlobPiece,
+} from '../server-kit/index.js';
 import { S3Error } from './errors.js';
 import { BucketRecord, ObjectRecord, type Segment } from './records.js';
 import { SortedKeys } from './sorted-keys.js';
 
-const READ_CHUNK_BYTES = 1024 * 1024; // large reads keep GET bounded by disk, not by syscalls
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/; // S3's rules for new buckets, minus IP forms
 
 export interface BucketState {
@@ -39,30 +49,21 @@ export type ObjectDraft = Omit<ObjectRecord, 'segments'>;
 export class Store {
   private readonly buckets = new Map<string, BucketState>();
   private readonly commits = new KeyedMutex();
-  /** Readers per blob path; a replaced blob is only deleted once nobody reads it. */
-  private readonly readers = new Map<string, number>();
-  private readonly doomed = new Set<string>();
+  /** A replaced blob is only deleted once nobody reads it. */
+  private readonly blobs = new BlobReaders();
 
-  private constructor(
-    readonly dataDir: string,
-    readonly tmpDir: string,
-    private readonly bucketsDir: string,
-  ) {}
+  private constructor(private readonly folder: DataFolder) {}
 
   static async open(dataDir: string): Promise<Store> {
-    const store = new Store(dataDir, join(dataDir, 'tmp'), join(dataDir, 'buckets'));
-    await removeQuietly(store.tmpDir);
-    await mkdir(store.tmpDir, { recursive: true });
-    await mkdir(store.bucketsDir, { recursive: true });
-    for (const entry of await readdir(store.bucketsDir, { withFileTypes: true })) {
-      if (entry.isDirectory()) await store.loadBucket(join(store.bucketsDir, entry.name));
-    }
+    const folder = await openDataFolder(dataDir);
+    const store = new Store(folder);
+    for (const dir of folder.bucketDirs) await store.loadBucket(dir);
     return store;
   }
 
   /** A fresh path for a body being received. */
   tempFile(): string {
-    return join(this.tmpDir, randomUUID());
+    return this.folder.tempFile();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ export class Store {
       if (options.existingOk) return;
       throw new S3Error('BucketAlreadyOwnedByYou', undefined, { fields: { BucketName: name } });
     }
-    const dir = join(this.bucketsDir, name);
+    const dir = join(this.folder.bucketsDir, name);
     for (const folder of ['objects', 'blobs', 'uploads']) await mkdir(join(dir, folder), { recursive: true });
     const record: BucketRecord = { name, createdMs: Date.now() };
     await writeJsonAtomic(join(dir, 'bucket.json'), record);
@@ -169,7 +170,7 @@ export class Store {
   /** The bytes [start, endExclusive) of an object; its blobs outlive any overwrite until read. */
   readRange(bucketName: string, record: ObjectRecord, start: number, endExclusive: number): Readable {
     const bucket = this.bucket(bucketName);
-    const pieces: { source: string | Buffer; start: number; end: number }[] = [];
+    const pieces: BlobPiece[] = [];
     let segmentStart = 0;
     for (const segment of record.segments) {
       const segmentEnd = segmentStart + segment.sizeBytes;
@@ -182,46 +183,13 @@ export class Store {
       }
       segmentStart = segmentEnd;
     }
-    const paths = pieces.flatMap((piece) => (typeof piece.source === 'string' ? [piece.source] : []));
-    for (const path of paths) this.readers.set(path, (this.readers.get(path) ?? 0) + 1);
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      for (const path of paths) this.releaseReader(path);
-    };
-    async function* chunks(): AsyncGenerator<Buffer> {
-      for (const { source, start: from, end: to } of pieces) {
-        if (typeof source !== 'string') {
-          yield source.subarray(from, to);
-          continue;
-        }
-        const file = createReadStream(source, { start: from, end: to - 1, highWaterMark: READ_CHUNK_BYTES });
-        for await (const chunk of file) yield chunk as Buffer;
-      }
-    }
-    const stream = Readable.from(chunks(), { objectMode: false });
-    // 'close' comes after the end, after an error and after destroy (even before the first read).
-    stream.once('close', release);
-    return stream;
-  }
-
-  private releaseReader(path: string): void {
-    const count = (this.readers.get(path) ?? 1) - 1;
-    if (count > 0) {
-      this.readers.set(path, count);
-      return;
-    }
-    this.readers.delete(path);
-    if (this.doomed.delete(path)) void removeQuietly(path);
+    return this.blobs.read(pieces);
   }
 
   private discardBlobs(bucket: BucketState, segments: readonly Segment[]): void {
     for (const segment of segments) {
       if (segment.blob === null) continue;
-      const path = this.blobPath(bucket, segment.blob);
-      if (this.readers.has(path)) this.doomed.add(path);
-      else void removeQuietly(path);
+      this.blobs.discard(this.blobPath(bucket, segment.blob));
     }
   }
 

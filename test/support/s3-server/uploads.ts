@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KeyedMutex, TEMP_SUFFIX, readRecord, removeQuietly, writeJsonAtomic } from './disk.js';
+import { KeyedMutex, TEMP_SUFFIX, readRecord, removeQuietly, writeJsonAtomic } from '../server-kit/index.js';
 import { S3Error } from './errors.js';
 import { PartRecord, UploadRecord } from './records.js';
 import type { Store } from './storage.js';

@@ -2,7 +2,7 @@
 // metadata, then the data) and resumable (a session, see sessions.ts). Preconditions are checked
 // at the commit, after the data arrived whole and its hashes matched.
 import { receiveSmall, receiveToFile } from '../body.js';
-import { removeQuietly } from '../disk.js';
+import { removeQuietly } from '../../server-kit/index.js';
 import { readConditions } from '../conditions.js';
 import { type RequestContext, sendJson, uploadHooks } from '../context.js';
 import { invalid, required } from '../errors.js';

@@ -6,7 +6,7 @@ import { receiveText } from '../body.js';
 import { checksumHeaderName, compositeChecksum, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums.js';
 import { bareEtag, writeConditionFrom } from '../conditions.js';
 import { bodyHooks, receiveToFile, sendEmpty, sendXml, type RequestContext } from '../context.js';
-import { removeQuietly } from '../disk.js';
+import { removeQuietly } from '../../server-kit/index.js';
 import { S3Error } from '../errors.js';
 import { parseMaxCount } from '../listing.js';
 import type { ObjectRecord, PartRecord } from '../records.js';

@@ -2,11 +2,12 @@
 // part numbers, conditions, response overrides), DeleteObject and the batch DeleteObjects.
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { planBody } from '../body-plan.js';
 import { receiveBytes, receiveText, type ReceivedBody } from '../body.js';
 import { checkReadConditions, writeConditionFrom } from '../conditions.js';
 import { bodyHooks, receiveToFile, sendEmpty, sendXml, type RequestContext } from '../context.js';
-import { removeQuietly } from '../disk.js';
+import { removeQuietly } from '../../server-kit/index.js';
 import { ConnectionGone, S3Error } from '../errors.js';
 import type { ObjectRecord } from '../records.js';
 import type { SegmentSource } from '../storage.js';
@@ -59,7 +60,10 @@ export async function putObject(ctx: RequestContext): Promise<void> {
     multipart: false,
   };
   try {
+    const commitDelayMs = ctx.services.faults.commitDelayMsFor('PutObject');
+    if (commitDelayMs > 0) await sleep(commitDelayMs);
     const record = await store.commitObject(bucket, draft, [source], 'move', condition);
+    stats.objectStored();
     sendEmpty(ctx.res, 200, {
       ETag: record.etag,
       ...checksumHeaders(received.checksums, algorithm === null ? [] : [algorithm]),
