@@ -48,6 +48,15 @@ export interface InitiateOptions {
   metadata?: Record<string, string>;
 }
 
+export interface CompleteOptions {
+  /**
+   * Called once the parts are assembled, before the object is made visible: a tiered store still
+   * has its commit to do then (the tombstone's compare-and-write). Stores with nothing between the
+   * two never call it.
+   */
+  onCommitting?: () => void;
+}
+
 /** A failed complete that the store reported in a successful-looking answer (S3's 200 + <Error>). */
 export type CompleteError = ErrorInfo;
 
@@ -78,7 +87,7 @@ export interface MultipartUploadBackend extends Backend {
   listParts(key: string, uploadId: string): Promise<PartReceipt[]>;
   /** Aborting an upload that is already gone (or a store without abort) is not an error. */
   abort(key: string, uploadId: string): Promise<void>;
-  complete(key: string, uploadId: string, parts: PartReceipt[]): Promise<CompleteError | null>;
+  complete(key: string, uploadId: string, parts: PartReceipt[], options?: CompleteOptions): Promise<CompleteError | null>;
   listUploads(prefix: string): AsyncIterable<UploadListing>;
 }
 

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { TierdropError } from '../errors/index.js';
+import type { WriteQueue } from './write-queue.js';
 
 /** objectstore's ChangeGuard phases, in the order a change normally passes them. */
 export const ChangePhase = z.enum(['recorded', 'assembling', 'written', 'updated', 'lost', 'recovered', 'completed']);
@@ -43,9 +44,14 @@ const LiveCount = z.object({ live: z.number().int() });
 export class ChangeStore {
   readonly #sql;
   readonly #now: () => number;
+  readonly #queue: WriteQueue;
+  readonly #db: Database.Database;
 
-  constructor(db: Database.Database, now: () => number) {
+  /** `queue` is the journal's: removals ride along with its next batch. */
+  constructor(db: Database.Database, now: () => number, queue: WriteQueue) {
     this.#now = now;
+    this.#queue = queue;
+    this.#db = db;
     this.#sql = {
       insert: db.prepare<[ChangeRow]>(`
         INSERT INTO changes (id, destination, key, old_revision, new_revision, lt_upload_id, phase, attempts,
@@ -88,36 +94,65 @@ export class ChangeStore {
    * changelog writes several times per object, so it does not read a row back before each write.
    */
   update(current: ChangeRow, patch: ChangePatch): ChangeRow {
+    this.#flushQueued(); // a lazy write of this change still queued must not land after this one
     const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
     const next = checked({ ...current, ...defined, updatedAt: Math.floor(this.#now()) });
     if (this.#sql.update.run(next).changes !== 1) throw new TierdropError('internal', `Change ${current.id} is not in the journal.`);
     return next;
   }
 
+  /**
+   * Like update, with the journal's next batch: for a phase recovery does not need (it reads the
+   * tombstone back whatever the row says), so a crash that loses the write changes nothing.
+   * A later write of the same change (its removal) replaces this one if it is still queued.
+   */
+  updateLazily(current: ChangeRow, patch: ChangePatch): ChangeRow {
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    const next = checked({ ...current, ...defined, updatedAt: Math.floor(this.#now()) });
+    const update = this.#sql.update;
+    // A row removed meanwhile is not an error here: throwing would fail everyone's batch.
+    this.#queue.add(`change:${current.id}`, () => update.run(next), 'batched');
+    return next;
+  }
+
   get(id: string): ChangeRow | null {
+    this.#flushQueued();
     const raw = this.#sql.get.get(id);
     return raw === undefined ? null : fromRow(raw);
   }
 
   /** The change that writes `revision` of `key`, if it is still outstanding. */
   forRevision(destination: string, key: string, revision: string): ChangeRow | null {
+    this.#flushQueued();
     const raw = this.#sql.byRevision.get(destination, key, revision);
     return raw === undefined ? null : fromRow(raw);
   }
 
   /** Outstanding changes, oldest first; all destinations when `destination` is omitted. */
   list(destination?: string): ChangeRow[] {
+    this.#flushQueued();
     return this.#sql.list.all(destination ?? null, destination ?? null).map(fromRow);
   }
 
   /** Destinations with outstanding changes: the stores recovery has to visit. */
   destinations(): string[] {
+    this.#flushQueued();
     return z.array(z.object({ destination: z.string() })).parse(this.#sql.destinations.all()).map((row) => row.destination);
   }
 
-  /** Removing a change that is not there does nothing (cleanup may run twice). */
+  /**
+   * Removing a change that is not there does nothing (cleanup may run twice). The row goes with the
+   * journal's next batch: its cleanup is done, so a crash that keeps it only makes recovery look
+   * at the store again and find nothing to delete.
+   */
   remove(id: string): void {
-    this.#sql.remove.run(id);
+    const remove = this.#sql.remove;
+    this.#queue.add(`change:${id}`, () => remove.run(id), 'batched');
+  }
+
+  /** Queued removals go before reads, so no read finds a change whose cleanup is done. */
+  #flushQueued(): void {
+    if (this.#queue.size > 0 && !this.#db.inTransaction) this.#queue.flush();
   }
 
   /** The key upload tokens are signed with, created on first use and kept for the journal's life. */
@@ -130,6 +165,7 @@ export class ChangeStore {
 
   /** Whether an upload that may still run (not done, not cancelled) holds this token. */
   isTokenHeld(token: string): boolean {
+    this.#flushQueued();
     return LiveCount.parse(this.#sql.liveToken.get(token)).live > 0;
   }
 }

@@ -6,4 +6,5 @@ export { findOrphans, removeOrphans, DEFAULT_SWEEP_GRACE_MS, type Orphan } from 
 export { TieredLayout, LT_FOLDER, isRevision } from './layout.js';
 export { decodeTombstone, encodeTombstone, type Tombstone } from './tombstone.js';
 export { UploadTokens, type TokenPayload } from './token.js';
-export type { RecoveryReport } from './changelog.js';
+export { LATE_WRITE_WINDOW_MS, type RecoveryReport } from './changelog.js';
+export { probeConditionalWrites, SINGLE_WRITER_WARNING, type ConditionalWrites } from './conditional-probe.js';

@@ -17,13 +17,16 @@ import type {
   StoredObject,
   UploadListing,
 } from '../backends/index.js';
+import type { CompleteOptions } from '../backends/types.js';
 import { MiB } from '../contract/index.js';
 import { TierdropError, isTierdropError } from '../errors/index.js';
 import type { ChangeRow, ChangeStore } from '../journal/index.js';
 import { withBackoff } from './backoff.js';
 import { Changelog, type RecoveryReport } from './changelog.js';
+import { probeConditionalWrites, type ConditionalWrites } from './conditional-probe.js';
 import { crashPoint } from './crash-point.js';
-import { readEntry, release } from './entries.js';
+import { readEntry, release, type Entry } from './entries.js';
+import { KeyLock } from './key-lock.js';
 import { TieredLayout } from './layout.js';
 import { decodeTombstone, encodeTombstone, MAX_TOMBSTONE_BYTES } from './tombstone.js';
 import { UploadTokens } from './token.js';
@@ -33,6 +36,11 @@ export const DEFAULT_INLINE_BELOW_BYTES = 1 * MiB; // objectstore's HV/LT bounda
 const RESOLVE_ATTEMPTS = 3;
 /** LT may not show a just-assembled object at once; the metadata read after complete retries. */
 const METADATA_READ_ATTEMPTS = 5;
+/**
+ * A commit, a cancel of the same upload and a delete of the same key take turns. Shared by every
+ * TieredStorage in the process: the engine, the service and a watched folder may each open one.
+ */
+const keyLocks = new KeyLock();
 
 export interface TieredStorageOptions {
   hv: HighVolumeBackend;
@@ -66,6 +74,8 @@ export class TieredStorage implements StoreBackend {
   private readonly owned: StoreBackend[];
   /** Recovery of what a previous process left; every write waits for it. */
   private readonly recovery: Promise<RecoveryReport>;
+  /** The conditional-write probe, run once per opened destination when first asked. */
+  private conditionalProbe: Promise<ConditionalWrites> | null = null;
 
   constructor(options: TieredStorageOptions) {
     this.hv = options.hv;
@@ -98,6 +108,19 @@ export class TieredStorage implements StoreBackend {
   /** Resolves once the changes left by a previous process are finished or undone. */
   recovered(): Promise<RecoveryReport> {
     return this.recovery;
+  }
+
+  /**
+   * Whether HV enforces the compare-and-write the commit relies on. A store that ignores it is
+   * safe for one writer at a time only; the destination test reports that (see conditional-probe.ts).
+   */
+  conditionalWrites(): Promise<ConditionalWrites> {
+    this.conditionalProbe ??= probeConditionalWrites(this.hv, this.layout);
+    // A failed probe (the store is down) is asked again next time.
+    this.conditionalProbe.catch(() => {
+      this.conditionalProbe = null;
+    });
+    return this.conditionalProbe;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -175,6 +198,9 @@ export class TieredStorage implements StoreBackend {
   }
 
   private async putInline(writer: Writer, key: string, bytes: Buffer): Promise<{ etag: string }> {
+    // Most keys are new: create-if-absent first is one request, and replaces nothing, so there is
+    // nothing to record. Only a key that exists is read, to learn what the write replaces.
+    if ((await this.hv.compareAndWrite(key, null, bytes)) === 'written') return { etag: 'inline' };
     const entry = await readEntry(this.hv, key);
     release(entry);
     const expected = entry.kind === 'absent' ? null : entry.meta.etag;
@@ -197,41 +223,65 @@ export class TieredStorage implements StoreBackend {
     return { etag: outcome === 'written' ? 'inline' : 'superseded' };
   }
 
-  /** A whole object as a new LT revision, committed by a tombstone. */
+  /**
+   * A whole object as a new LT revision, committed by a tombstone. The key's entry is read before
+   * the put, so the one journal write made before it already names the revision the commit will
+   * replace (phase Written): recovery decides from the tombstone alone, and a commit whose
+   * expectation still holds needs no second write.
+   */
   private async putRevision(writer: Writer, key: string, body: Body, options: PutOptions): Promise<{ etag: string }> {
     const revision = uuidv7();
     const ltKey = this.layout.revisionKey(key, revision);
-    let change = writer.changelog.record({ key, oldRevision: null, newRevision: revision, ltUploadId: null, phase: 'recorded' });
+    const expectation = await readExpectation(this.hv, key);
+    let change = writer.changelog.record({ key, oldRevision: expectation.replaced, newRevision: revision, ltUploadId: null, phase: 'written' });
     crashPoint('put.recorded');
     try {
       const written = await this.lt.put(ltKey, body, options);
       crashPoint('put.stored');
-      await this.commit(writer, change, key, revision, options.contentLength, 'put');
+      await this.exclusive(key, () => this.commit(writer, change, key, revision, options.contentLength, 'put', expectation));
       return written;
     } catch (error) {
-      // Read back: the commit may have advanced the row before it failed.
+      // Read back: a commit that found the key replaced meanwhile may have rewritten the row.
       change = writer.changes.get(change.id) ?? change;
-      writer.changelog.abandon(change, change.phase === 'recorded' ? 'recorded' : 'written');
+      writer.changelog.abandon(change, 'written');
       throw error;
     }
   }
 
   /**
-   * The commit: records what the tombstone replaces (phase Written), then compare-and-writes it.
-   * Afterwards the loser of a race deletes its own revision and the winner the one it replaced.
+   * The commit: compare-and-writes the tombstone, the change having recorded what it replaces
+   * (phase Written). Afterwards the loser of a race deletes its own revision and the winner the
+   * one it replaced. With an `expectation` read (and recorded) before the revision was stored, the
+   * CAS is tried on it first; when the key changed meanwhile, the commit reads it again, records
+   * the new replaced revision, and tries once more, as a commit without one does.
    */
-  private async commit(writer: Writer, recorded: ChangeRow, key: string, revision: string, sizeBytes: number, crashPrefix: string): Promise<void> {
+  private async commit(
+    writer: Writer,
+    recorded: ChangeRow,
+    key: string,
+    revision: string,
+    sizeBytes: number,
+    crashPrefix: string,
+    expectation: Expectation | null = null,
+  ): Promise<void> {
     const tombstone = encodeTombstone(key, revision, sizeBytes);
+    if (expectation !== null) {
+      const outcome = await this.hv.compareAndWrite(key, expectation.etag, tombstone);
+      crashPoint(`${crashPrefix}.cas`);
+      if (outcome === 'written') {
+        await writer.changelog.settle(recorded, outcome, crashPrefix);
+        return;
+      }
+    }
     const entry = await readEntry(this.hv, key);
     release(entry);
     if (entry.kind === 'tombstone' && entry.tombstone.revision === revision) {
       // A retry after a commit whose answer was lost: it is done; finish its cleanup.
-      const change = writer.changelog.advance(recorded, 'updated');
+      const change = writer.changelog.advanceLazily(recorded, 'updated');
       await writer.changelog.finish(change, 'updated', crashPrefix);
       return;
     }
-    const expected = entry.kind === 'absent' ? null : entry.meta.etag;
-    const replaced = entry.kind === 'tombstone' ? entry.tombstone.revision : null;
+    const { etag: expected, replaced } = expectationOf(entry);
     const change = writer.changelog.advance(recorded, 'written', { oldRevision: replaced });
     crashPoint(`${crashPrefix}.written`);
     const outcome = await this.hv.compareAndWrite(key, expected, tombstone);
@@ -242,6 +292,12 @@ export class TieredStorage implements StoreBackend {
   async delete(key: string): Promise<void> {
     this.layout.assertLogical(key, 'delete');
     const writer = await this.ready();
+    // Waits for a commit in flight: a tombstone landing between the read and the delete would be
+    // removed without its revision, which nothing would name then.
+    await this.exclusive(key, () => this.deleteEntry(writer, key));
+  }
+
+  private async deleteEntry(writer: Writer, key: string): Promise<void> {
     const entry = await readEntry(this.hv, key);
     release(entry);
     if (entry.kind === 'absent') return;
@@ -258,7 +314,7 @@ export class TieredStorage implements StoreBackend {
       throw error;
     }
     crashPoint('delete.removed');
-    const updated = writer.changelog.advance(change, 'updated');
+    const updated = writer.changelog.advanceLazily(change, 'updated');
     crashPoint('delete.updated');
     await writer.changelog.finish(updated, 'updated', 'delete');
   }
@@ -305,33 +361,63 @@ export class TieredStorage implements StoreBackend {
     }
   }
 
+  /**
+   * Cancels an upload. Before its commit, the revision is deleted. Once the commit has started it
+   * is too late to undo: a commit in flight is waited for, one that landed stands (the cancel is a
+   * no-op for the store), and one whose answer was lost is left to the cleanup, which decides from
+   * the tombstone once a late write could no longer land (issue 4).
+   */
   async abort(key: string, token: string): Promise<void> {
     const writer = await this.ready();
     const { revision, ltUploadId } = writer.tokens.verify(token, key);
-    const current = await readEntry(this.hv, key);
-    release(current);
-    // Committed already: the object is the key's current one, and aborting it would delete it.
-    if (current.kind === 'tombstone' && current.tombstone.revision === revision) return;
-    const ltKey = this.layout.revisionKey(key, revision);
-    await this.lt.abort(ltKey, ltUploadId);
-    await this.lt.delete(ltKey);
-    const change = writer.changelog.forRevision(key, revision);
-    if (change !== null) writer.changes.remove(change.id);
+    await this.exclusive(key, async () => {
+      const current = await readEntry(this.hv, key);
+      release(current);
+      const change = writer.changelog.forRevision(key, revision);
+      if (current.kind === 'tombstone' && current.tombstone.revision === revision) {
+        // Committed: the object is the key's current one. A complete that failed after its CAS
+        // landed leaves the replaced revision to delete.
+        if (change !== null) await writer.changelog.finish(writer.changelog.advanceLazily(change, 'updated'), 'updated', 'abort');
+        return;
+      }
+      if (change?.phase === 'written') {
+        // The CAS was sent and its answer never came: it may still land and name this revision.
+        writer.changelog.abandon(change, 'written');
+        return;
+      }
+      const ltKey = this.layout.revisionKey(key, revision);
+      await this.lt.abort(ltKey, ltUploadId);
+      await this.lt.delete(ltKey);
+      // A complete the caller gave up on may still assemble the revision: the change stays until the
+      // late-write window has closed, and its cleanup (deciding from the tombstone) deletes it again.
+      if (change !== null) writer.changelog.abandon(change, 'recovered');
+    });
   }
 
   /**
    * Idempotent: a tombstone already naming this revision is success; an LT object already
    * assembled goes straight to the commit. A failure leaves the change in place for the retry.
    */
-  async complete(key: string, token: string, parts: PartReceipt[]): Promise<CompleteError | null> {
+  async complete(key: string, token: string, parts: PartReceipt[], options: CompleteOptions = {}): Promise<CompleteError | null> {
     const writer = await this.ready();
     const { revision, ltUploadId } = writer.tokens.verify(token, key);
+    return this.exclusive(key, () => this.completeRevision(writer, key, revision, ltUploadId, parts, options));
+  }
+
+  private async completeRevision(
+    writer: Writer,
+    key: string,
+    revision: string,
+    ltUploadId: string,
+    parts: PartReceipt[],
+    options: CompleteOptions,
+  ): Promise<CompleteError | null> {
     const ltKey = this.layout.revisionKey(key, revision);
     const current = await readEntry(this.hv, key);
     release(current);
     let change = writer.changelog.forRevision(key, revision);
     if (current.kind === 'tombstone' && current.tombstone.revision === revision) {
-      if (change !== null) await writer.changelog.finish(writer.changelog.advance(change, 'updated'), 'updated', 'complete');
+      if (change !== null) await writer.changelog.finish(writer.changelog.advanceLazily(change, 'updated'), 'updated', 'complete');
       return null;
     }
     // Recovery (or an abort) may have removed the change; the revision is this upload's, so record it again.
@@ -344,6 +430,7 @@ export class TieredStorage implements StoreBackend {
       crashPoint('complete.assembled');
     }
     const meta = await this.readAssembled(ltKey);
+    options.onCommitting?.();
     await this.commit(writer, change, key, revision, meta.sizeBytes, 'complete');
     return null;
   }
@@ -367,6 +454,11 @@ export class TieredStorage implements StoreBackend {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** Runs `section` once no other commit, cancel or delete of `key` is running in this process. */
+  private exclusive<T>(key: string, section: () => Promise<T>): Promise<T> {
+    return keyLocks.run(`${this.destination}\n${key}`, section);
+  }
 
   private async ready(): Promise<Writer> {
     if (this.writer === null) {
@@ -403,6 +495,25 @@ export class TieredStorage implements StoreBackend {
     if (change.newRevision === null || change.ltUploadId === null) return false;
     return changes.isTokenHeld(tokens.sign({ key: change.key, revision: change.newRevision, ltUploadId: change.ltUploadId }));
   }
+}
+
+/** What a commit expects to find at its key: the version to compare with, and the revision it replaces. */
+interface Expectation {
+  etag: string | null;
+  replaced: string | null;
+}
+
+function expectationOf(entry: Entry): Expectation {
+  return {
+    etag: entry.kind === 'absent' ? null : entry.meta.etag,
+    replaced: entry.kind === 'tombstone' ? entry.tombstone.revision : null,
+  };
+}
+
+async function readExpectation(hv: HighVolumeBackend, key: string): Promise<Expectation> {
+  const entry = await readEntry(hv, key);
+  release(entry);
+  return expectationOf(entry);
 }
 
 function danglingTombstone(key: string, revision: string): TierdropError {

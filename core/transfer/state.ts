@@ -4,12 +4,15 @@ import type { TransferState } from '../contract/index.js';
 import { TierdropError } from '../errors/index.js';
 
 const TRANSITIONS: Record<TransferState, readonly TransferState[]> = {
-  queued: ['preparing', 'paused', 'cancelled', 'failed'],
+  // A file sent in one request has nothing to prepare but its read: it goes straight to uploading.
+  queued: ['preparing', 'uploading', 'paused', 'cancelled', 'failed'],
   preparing: ['uploading', 'paused', 'cancelled', 'failed', 'queued'],
   uploading: ['completing', 'done', 'paused', 'cancelled', 'failed', 'queued'],
   paused: ['queued', 'cancelled', 'failed'],
   completing: ['committing', 'done', 'paused', 'cancelled', 'failed', 'queued'],
-  committing: ['done', 'failed', 'queued'],
+  // The commit cannot be undone once sent, but a stop before it lands is still a pause: the next
+  // complete finds the parts assembled (or the tombstone written) and only commits.
+  committing: ['done', 'paused', 'failed', 'queued'],
   failed: ['queued', 'cancelled'],
   done: [],
   cancelled: [],

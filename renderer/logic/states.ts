@@ -20,7 +20,7 @@ const STATE_INFO: Record<TransferState, { label: string; tone: Tone; filter: Exc
   uploading: { label: 'Uploading', tone: 'accent', filter: 'active' },
   paused: { label: 'Paused', tone: 'warning', filter: 'active' },
   completing: { label: 'Completing', tone: 'accent', filter: 'active' },
-  committing: { label: 'Completing', tone: 'accent', filter: 'active' },
+  committing: { label: 'Committing', tone: 'accent', filter: 'active' },
   done: { label: 'Done', tone: 'success', filter: 'done' },
   failed: { label: 'Failed', tone: 'danger', filter: 'failed' },
   cancelled: { label: 'Cancelled', tone: 'muted', filter: 'done' },

@@ -68,9 +68,7 @@ function tiered(backend: StoreBackend): TieredStorage {
 }
 
 describe('tiered uploads under transient faults (S3 test server)', () => {
-  // Retried once: under heavy load a single-revision put whose answer was lost can, rarely, leave its
-  // revision behind after cleanup (seen once in a full-suite run; under investigation, see issue 4).
-  it('finishes inline, single-revision and multipart uploads with every call faulted, retrying what fails retryably', { retry: 1 }, async () => {
+  it('finishes inline, single-revision and multipart uploads with every call faulted, retrying what fails retryably', async () => {
     const sync = service(12);
     const url = destination();
     const sources = [source('small.txt', 40 * 1024), source('medium.bin', 3 * MiB), source('large.bin', 12 * MiB)];
