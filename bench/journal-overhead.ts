@@ -6,13 +6,14 @@
 //
 // Two runs: inline (files below the 1 MiB threshold go inline to HV, no changelog rows) and
 // revisions (`?inline-below=0`: every file is an LT revision committed by tombstone, so each one
-// also records, advances and removes a change).
+// also records a change, in one durable insert before its put, and removes it with the next batch).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ChangeStore, Journal } from '../core/journal/index.js';
+import { WriteQueue } from '../core/journal/write-queue.js';
 import { SyncService } from '../core/service/index.js';
 
 const TARGET_FRACTION = 0.05; // the issue's target: under 5% of wall time
@@ -64,6 +65,8 @@ function timeMethods(prototype: object, label: string, timing: Timing): void {
 const journalTime: Timing = { ms: 0, calls: 0, byMethod: new Map() };
 timeMethods(Journal.prototype, 'journal', journalTime);
 timeMethods(ChangeStore.prototype, 'changes', journalTime);
+// Batched writes are flushed from a timer, outside any Journal method: timed where they happen.
+timeMethods(WriteQueue.prototype, 'queue', journalTime);
 
 async function run(label: string, query: string): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'tierdrop-journal-bench-'));
@@ -80,14 +83,17 @@ async function run(label: string, query: string): Promise<void> {
       await service.engine.addFiles([source], `file://${join(work, 'store')}${query}`);
       await service.engine.whenIdle();
       const wallMs = performance.now() - started;
+      const journalMs = journalTime.ms; // read with the wall clock: the count below is not the upload's
+      const journalCalls = journalTime.calls;
+      const byMethod = [...journalTime.byMethod].map(([method, entry]) => [method, { ...entry }] as const);
       const done = service.journal.listUploads({ states: ['done'] }).length;
-      const fraction = journalTime.ms / wallMs;
+      const fraction = journalMs / wallMs;
       process.stdout.write(
         `${label.padEnd(10)} ${done}/${fileCount} files of ${fileBytes} B in ${(wallMs / 1000).toFixed(1)} s; ` +
-          `journal ${journalTime.ms.toFixed(0)} ms in ${journalTime.calls} calls = ${(fraction * 100).toFixed(2)}% of wall time ` +
+          `journal ${journalMs.toFixed(0)} ms in ${journalCalls} calls = ${(fraction * 100).toFixed(2)}% of wall time ` +
           `(${fraction < TARGET_FRACTION ? 'under' : 'OVER'} the ${TARGET_FRACTION * 100}% target)\n`,
       );
-      const heaviest = [...journalTime.byMethod].sort((a, b) => b[1].ms - a[1].ms).slice(0, 6);
+      const heaviest = byMethod.sort((a, b) => b[1].ms - a[1].ms).slice(0, 6);
       for (const [method, entry] of heaviest) {
         process.stdout.write(`           ${method.padEnd(28)} ${entry.ms.toFixed(0).padStart(6)} ms  ${String(entry.calls).padStart(6)} calls\n`);
       }

@@ -11,7 +11,18 @@ import { errorCodeOf, locationError } from './location.js';
 import { migrate, readUserVersion } from './migrations/index.js';
 import { openJournalFile } from './open.js';
 import { SyncIndexStore } from './sync-index.js';
-import { PART_COLUMNS, UPLOAD_COLUMNS, partFromRow, progressFromRow, uploadFromRow, uploadParams, type UploadParams } from './rows.js';
+import { WriteQueue, type WriteUrgency } from './write-queue.js';
+import {
+  PART_COLUMNS,
+  UPLOAD_COLUMNS,
+  partFromRow,
+  progressFromRow,
+  uploadFromRow,
+  uploadParams,
+  uploadValues,
+  type UploadParams,
+  type UploadValues,
+} from './rows.js';
 import {
   UploadRow,
   type JournalOptions,
@@ -39,11 +50,13 @@ interface ListParams {
 
 function prepareStatements(db: Database.Database) {
   return {
-    insertUpload: db.prepare<[UploadParams]>(`
+    // Positional, not named: a folder of 10,000 files is 10,000 of these, and binding by name costs
+    // a property lookup per column.
+    insertUpload: db.prepare<UploadValues>(`
       INSERT INTO uploads (id, destination, source_path, key, size_bytes, mtime_ms, inode, part_size_bytes, state,
                            revision, backend_upload_id, error_code, error_message, error_retryable, created_at, updated_at)
-      VALUES (@id, @destination, @sourcePath, @key, @sizeBytes, @mtimeMs, @inode, @partSizeBytes, @state,
-              @revision, @backendUploadId, @errorCode, @errorMessage, @errorRetryable, @createdAt, @updatedAt)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    setState: db.prepare<[string, number, string]>('UPDATE uploads SET state = ?, updated_at = ? WHERE id = ?'),
     updateUpload: db.prepare<[UploadParams]>(`
       UPDATE uploads SET destination = @destination, source_path = @sourcePath, key = @key, size_bytes = @sizeBytes,
         mtime_ms = @mtimeMs, inode = @inode, part_size_bytes = @partSizeBytes, state = @state, revision = @revision,
@@ -92,6 +105,10 @@ export class Journal {
   readonly #createUploadTx: (row: UploadRow, parts: readonly PartPlan[]) => void;
   readonly #updateUploadTx: (id: string, patch: UploadPatch) => UploadRow;
   readonly #replacePartsTx: (uploadId: string, parts: readonly PartPlan[]) => void;
+  readonly #createUploadsTx: (items: ReadonlyArray<{ row: UploadRow; parts: readonly PartPlan[] }>) => void;
+  /** States waiting for the next batch of writes, by upload id; reads see them at once. */
+  readonly #unwritten = new Map<string, { state: TransferState; updatedAt: number }>();
+  readonly #queue: WriteQueue;
 
   private constructor(db: Database.Database, journalPath: string, now: () => number) {
     this.path = journalPath;
@@ -99,7 +116,8 @@ export class Journal {
     this.#now = now;
     const sql = prepareStatements(db);
     this.#sql = sql;
-    this.changes = new ChangeStore(db, now);
+    this.#queue = new WriteQueue(db, () => this.#unwritten.clear());
+    this.changes = new ChangeStore(db, now, this.#queue);
     this.syncIndex = new SyncIndexStore(db, now);
     const insertParts = (uploadId: string, parts: readonly PartPlan[]): void => {
       for (const part of parts) sql.insertPart.run(uploadId, part.partNo, part.offsetBytes, part.lengthBytes);
@@ -107,15 +125,23 @@ export class Journal {
     // IMMEDIATE takes the write lock up front, so a busy journal makes us wait (busy_timeout)
     // instead of failing when a read transaction tries to become a write.
     const create = db.transaction((row: UploadRow, parts: readonly PartPlan[]) => {
-      sql.insertUpload.run(uploadParams(row));
+      sql.insertUpload.run(...uploadValues(row));
       insertParts(row.id, parts);
     });
     this.#createUploadTx = (row, parts) => create.immediate(row, parts);
+    const createMany = db.transaction((items: ReadonlyArray<{ row: UploadRow; parts: readonly PartPlan[] }>) => {
+      for (const { row, parts } of items) {
+        sql.insertUpload.run(...uploadValues(row));
+        insertParts(row.id, parts);
+      }
+    });
+    this.#createUploadsTx = (items) => createMany.immediate(items);
     const update = db.transaction((id: string, patch: UploadPatch): UploadRow => {
       const current = this.#requireUpload(id);
       const changes = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
       const next = this.#checkedRow({ ...current, ...changes, id, createdAt: current.createdAt, updatedAt: this.#nowMs() });
       sql.updateUpload.run(uploadParams(next));
+      this.#forgetQueued(id); // the row written includes any queued state: that write must not follow
       return next;
     });
     this.#updateUploadTx = (id, patch) => update.immediate(id, patch);
@@ -165,18 +191,7 @@ export class Journal {
 
   /** Records a new upload and its planned parts (all pending) in one transaction. */
   createUpload(upload: NewUpload, parts: PartPlan[]): UploadRow {
-    const nowMs = this.#nowMs();
-    const row = this.#checkedRow({
-      ...upload,
-      state: upload.state ?? 'queued',
-      revision: null,
-      backendUploadId: null,
-      errorCode: null,
-      errorMessage: null,
-      errorRetryable: false,
-      createdAt: nowMs,
-      updatedAt: nowMs,
-    });
+    const row = this.#newRow(upload, this.#nowMs());
     try {
       this.#createUploadTx(row, parts);
     } catch (error) {
@@ -185,13 +200,32 @@ export class Journal {
     return row;
   }
 
+  /**
+   * Records many uploads and their planned parts in one transaction (a dropped folder of 10,000
+   * files is one commit, not 10,000): all of them land, or none.
+   */
+  createUploads(items: ReadonlyArray<{ upload: NewUpload; parts: readonly PartPlan[] }>): UploadRow[] {
+    const nowMs = this.#nowMs();
+    const rows = items.map(({ upload, parts }) => ({ row: this.#newRow(upload, nowMs), parts }));
+    try {
+      this.#createUploadsTx(rows);
+    } catch (error) {
+      throw this.#writeError(`record ${rows.length} uploads`, error);
+    }
+    return rows.map(({ row }) => row);
+  }
+
   getUpload(id: string): UploadRow | null {
     const raw = this.#sql.getUpload.get(id);
-    return raw === undefined ? null : uploadFromRow(raw);
+    if (raw === undefined) return null;
+    const row = uploadFromRow(raw);
+    const unwritten = this.#unwritten.get(id);
+    return unwritten === undefined ? row : { ...row, ...unwritten };
   }
 
   /** Uploads in the order they were created. */
   listUploads(filter: UploadFilter = {}): UploadRow[] {
+    this.#flushQueued();
     const params: ListParams = {
       states: filter.states === undefined ? null : JSON.stringify(filter.states),
       destination: filter.destination ?? null,
@@ -208,10 +242,43 @@ export class Journal {
     }
   }
 
+  /**
+   * Sets `row`'s state with the next batch of writes (every write queued within a few
+   * milliseconds shares one commit); resolves once it is in the file. Reads see it at once. Only
+   * the state and updatedAt are written, so a `row` older than the journal's loses nothing.
+   */
+  async setStateBatched(row: UploadRow, state: TransferState): Promise<UploadRow> {
+    const next = this.#queueState(row, state, 'batched');
+    try {
+      await this.#queue.written();
+    } catch (error) {
+      throw this.#writeError(`update upload ${row.id}`, error);
+    }
+    return next;
+  }
+
+  /**
+   * For progress a crash may forget (an active state, which recovery turns back into queued
+   * anyway): seen by every read at once, written with the next batch or within a moment.
+   */
+  setStateLazily(row: UploadRow, state: TransferState): UploadRow {
+    return this.#queueState(row, state, 'lazy');
+  }
+
+  /** Writes everything queued now (closing does too). */
+  flush(): void {
+    try {
+      this.#flushQueued();
+    } catch (error) {
+      throw this.#writeError('write queued changes', error);
+    }
+  }
+
   /** Forgets the upload and all its parts. Deleting an upload that is not there does nothing. */
   deleteUpload(id: string): void {
     try {
       this.#sql.deleteUpload.run(id);
+      this.#forgetQueued(id);
     } catch (error) {
       throw this.#writeError(`delete upload ${id}`, error);
     }
@@ -275,6 +342,7 @@ export class Journal {
    * become savepoints. `fn` must be synchronous.
    */
   transaction<T>(fn: () => T): T {
+    if (!this.#db.inTransaction) this.#flushQueued();
     return this.#db.transaction(fn).immediate();
   }
 
@@ -296,13 +364,55 @@ export class Journal {
 
   /** Closes the file; calling it again does nothing. The journal cannot be used afterwards. */
   close(): void {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    try {
+      this.#queue.flush();
+    } finally {
+      this.#queue.dispose();
+      this.#db.close();
+    }
   }
 
   // -------------------------------------------------------------------------------------------
 
   #nowMs(): number {
     return Math.floor(this.#now());
+  }
+
+  #newRow(upload: NewUpload, nowMs: number): UploadRow {
+    return this.#checkedRow({
+      ...upload,
+      state: upload.state ?? 'queued',
+      revision: null,
+      backendUploadId: null,
+      errorCode: null,
+      errorMessage: null,
+      errorRetryable: false,
+      createdAt: nowMs,
+      updatedAt: nowMs,
+    });
+  }
+
+  #queueState(row: UploadRow, state: TransferState, urgency: WriteUrgency): UploadRow {
+    const change = { state, updatedAt: this.#nowMs() };
+    this.#unwritten.set(row.id, change);
+    const { id } = row;
+    this.#queue.add(`upload:${id}`, () => this.#sql.setState.run(change.state, change.updatedAt, id), urgency);
+    return { ...row, ...change };
+  }
+
+  #forgetQueued(id: string): void {
+    if (!this.#unwritten.delete(id)) return;
+    this.#queue.drop(`upload:${id}`);
+  }
+
+  /**
+   * Before a query that filters in SQL (listing by state) or a transaction of the caller's: they
+   * see the queued states only once those are in the file. Single durable writes do not wait: a
+   * queued write only ever sets a state, and a full-row write drops the queued one it includes.
+   */
+  #flushQueued(): void {
+    if (this.#queue.size > 0 && !this.#db.inTransaction) this.#queue.flush();
   }
 
   #requireUpload(id: string): UploadRow {

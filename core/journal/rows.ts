@@ -42,6 +42,47 @@ export function uploadParams(row: UploadRow): UploadParams {
   return { ...row, errorRetryable: row.errorRetryable ? 1 : 0 };
 }
 
+/** A row as positional parameters, in the column order of UPLOAD_COLUMNS. */
+export type UploadValues = [
+  id: string,
+  destination: string,
+  sourcePath: string,
+  key: string,
+  sizeBytes: number,
+  mtimeMs: number,
+  inode: string,
+  partSizeBytes: number,
+  state: string,
+  revision: string | null,
+  backendUploadId: string | null,
+  errorCode: string | null,
+  errorMessage: string | null,
+  errorRetryable: 0 | 1,
+  createdAt: number,
+  updatedAt: number,
+];
+
+export function uploadValues(row: UploadRow): UploadValues {
+  return [
+    row.id,
+    row.destination,
+    row.sourcePath,
+    row.key,
+    row.sizeBytes,
+    row.mtimeMs,
+    row.inode,
+    row.partSizeBytes,
+    row.state,
+    row.revision,
+    row.backendUploadId,
+    row.errorCode,
+    row.errorMessage,
+    row.errorRetryable ? 1 : 0,
+    row.createdAt,
+    row.updatedAt,
+  ];
+}
+
 function invalidRow(what: string, error: z.ZodError): TierdropError {
   return new TierdropError('internal', `The journal holds ${what} Tierdrop cannot read: ${z.prettifyError(error)}`, {
     cause: error,

@@ -58,6 +58,10 @@ export const SyncEntryRow = z.object({
 });
 export type SyncEntryRow = z.infer<typeof SyncEntryRow>;
 
+/** What a rescan compares with the walked file; most files match and need nothing more. */
+export const SyncEntryPrint = SyncEntryRow.pick({ key: true, localPath: true, sizeBytes: true, mtimeMs: true, inode: true, status: true });
+export type SyncEntryPrint = z.infer<typeof SyncEntryPrint>;
+
 /** What a scan or the watcher saw of a file. */
 export interface SeenFile {
   key: string;
@@ -113,6 +117,10 @@ export class SyncIndexStore {
       listRoots: db.prepare<[]>(`SELECT ${ROOT_COLUMNS} FROM sync_roots ORDER BY created_at, id`),
       deleteRoot: db.prepare<[string]>('DELETE FROM sync_roots WHERE id = ?'),
       getEntry: db.prepare<[string, string]>(`SELECT ${ENTRY_COLUMNS} FROM sync_index WHERE root_id = ? AND key = ?`),
+      // A scan looks up a batch of walked files in one statement (the keys as a JSON array).
+      getPrints: db.prepare<[string, string]>(`
+        SELECT key, local_path AS localPath, size_bytes AS sizeBytes, mtime_ms AS mtimeMs, inode, status
+        FROM sync_index WHERE root_id = ? AND key IN (SELECT value FROM json_each(?))`),
       // A change to a file makes its entry pending again; what was last uploaded (hash, ETag) stays,
       // since it is what the store holds until the new upload lands.
       markPending: db.prepare<[SeenFile & { rootId: string; foldKey: string; scanNo: number; updatedAt: number }]>(`
@@ -137,6 +145,9 @@ export class SyncIndexStore {
         'UPDATE sync_index SET upload_id = ?, updated_at = ? WHERE root_id = ? AND key = ?',
       ),
       markSeen: db.prepare<[number, string, string]>('UPDATE sync_index SET scan_no = ? WHERE root_id = ? AND key = ?'),
+      markSeenMany: db.prepare<[number, string, string]>(
+        'UPDATE sync_index SET scan_no = ? WHERE root_id = ? AND key IN (SELECT value FROM json_each(?))',
+      ),
       unseen: db.prepare<[string, number, number]>(
         `SELECT ${ENTRY_COLUMNS} FROM sync_index WHERE root_id = ? AND scan_no < ? ORDER BY key LIMIT ?`,
       ),
@@ -146,7 +157,10 @@ export class SyncIndexStore {
       deleteEntry: db.prepare<[string, string]>('DELETE FROM sync_index WHERE root_id = ? AND key = ?'),
       nextPending: db.prepare<[string, number]>(
         // No ORDER BY: any pending entries will do, and sorting them all on every refill costs O(n).
-        `SELECT ${ENTRY_COLUMNS} FROM sync_index WHERE root_id = ? AND status = 'pending' AND upload_id IS NULL LIMIT ?`,
+        // INDEXED BY: without statistics SQLite walks the primary key instead, reading every entry
+        // of the root on each refill; a rescan refills after every batch, so that was O(n²).
+        `SELECT ${ENTRY_COLUMNS} FROM sync_index INDEXED BY sync_index_by_status
+         WHERE root_id = ? AND status = 'pending' AND upload_id IS NULL LIMIT ?`,
       ),
       withUpload: db.prepare<[string]>(`SELECT ${ENTRY_COLUMNS} FROM sync_index WHERE root_id = ? AND upload_id IS NOT NULL`),
       countStatus: db.prepare<[string, string]>('SELECT COUNT(*) AS count FROM sync_index WHERE root_id = ? AND status = ?'),
@@ -197,6 +211,17 @@ export class SyncIndexStore {
     return raw === undefined ? null : checked(SyncEntryRow, raw, 'sync index');
   }
 
+  /** The fingerprints of the given keys that have entries, by key: one query for a batch of walked files. */
+  getPrints(rootId: string, keys: readonly string[]): Map<string, SyncEntryPrint> {
+    const found = new Map<string, SyncEntryPrint>();
+    if (keys.length === 0) return found;
+    for (const raw of this.#sql.getPrints.all(rootId, JSON.stringify(keys))) {
+      const print = checked(SyncEntryPrint, raw, 'sync index');
+      found.set(print.key, print);
+    }
+    return found;
+  }
+
   markPending(rootId: string, file: SeenFile, scanNo: number): void {
     this.#sql.markPending.run({ ...file, rootId, foldKey: foldKey(file.key), scanNo, updatedAt: Math.floor(this.#now()) });
   }
@@ -215,6 +240,11 @@ export class SyncIndexStore {
 
   markSeen(rootId: string, key: string, scanNo: number): void {
     this.#sql.markSeen.run(scanNo, rootId, key);
+  }
+
+  /** `markSeen` for many keys in one statement (a rescan finds most files unchanged). */
+  markSeenMany(rootId: string, keys: readonly string[], scanNo: number): void {
+    if (keys.length > 0) this.#sql.markSeenMany.run(scanNo, rootId, JSON.stringify(keys));
   }
 
   /** Up to `limit` entries the scan `scanNo` did not see, by key. */

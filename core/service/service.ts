@@ -17,7 +17,7 @@ import {
 } from '../contract/index.js';
 import { TierdropError, toErrorInfo } from '../errors/index.js';
 import { Journal } from '../journal/index.js';
-import { openDestination } from '../tiered/index.js';
+import { openDestination, SINGLE_WRITER_WARNING, TieredStorage } from '../tiered/index.js';
 import { TransferEngine, type StoreHandle } from '../transfer/index.js';
 import { journalPath, lockPath, settingsPath } from './home.js';
 import { acquireHomeLock, type HomeLock } from './lock.js';
@@ -41,6 +41,8 @@ export class SyncService {
   readonly staging: StagingArea;
   private settingsValue: Settings;
   private readonly stores = new Map<string, StoreHandle>();
+  /** The same stores by the URL as it was spelled: the engine asks once per file, parsing is not free. */
+  private readonly storesBySpelling = new Map<string, StoreHandle>();
   private disposed = false;
 
   private constructor(
@@ -153,6 +155,9 @@ export class SyncService {
     listSyncRoots: () => this.sync.list(),
     pauseSyncRoot: ({ id }) => this.sync.pause(id),
     resumeSyncRoot: ({ id }) => this.sync.resume(id),
+    // Secrets stay with the shell that keeps them (the host's owner-only file, Electron's keychain).
+    setCredentials: () => credentialsAreTheShells(),
+    listCredentials: () => credentialsAreTheShells(),
   };
 
   /** Queues a staged batch: each top-level item keeps its dropped name as its key. */
@@ -204,7 +209,7 @@ export class SyncService {
   }
 
   /** Writes, reads back and deletes a probe object, so a wrong destination is found before uploading. */
-  async testDestination(url: string): Promise<{ latencyMs: number }> {
+  async testDestination(url: string): Promise<{ latencyMs: number; warnings?: string[] }> {
     const store = this.store(url);
     const key = joinKey(store.prefix, `.tierdrop-probe-${randomUUID()}`);
     const probe = Buffer.from('tierdrop connection test\n');
@@ -214,15 +219,24 @@ export class SyncService {
     if (read === null) throw new TierdropError('store_error', `${store.backend.description} accepted a test object but did not return it.`, { retryable: true });
     read.body.resume();
     await store.backend.delete(key);
-    return { latencyMs: Math.round(performance.now() - started) };
+    const latencyMs = Math.round(performance.now() - started);
+    // A tiered destination commits by compare-and-write; a store that ignores conditions is single-writer only.
+    const tiered = store.backend instanceof TieredStorage ? store.backend : null;
+    if (tiered !== null && (await tiered.conditionalWrites()) === 'ignored') return { latencyMs, warnings: [SINGLE_WRITER_WARNING] };
+    return { latencyMs };
   }
 
   /** The store of a destination URL, opened once and reused. */
   store(destination: string): StoreHandle {
+    const known = this.storesBySpelling.get(destination);
+    if (known) return known;
     // Keyed by the canonical URL, so one destination has one changelog owner however it is spelled.
     const canonical = parseStoreUrl(destination).url;
     const cached = this.stores.get(canonical);
-    if (cached) return cached;
+    if (cached) {
+      this.storesBySpelling.set(destination, cached);
+      return cached;
+    }
     const opened = openDestination(canonical, {
       checksum: this.settingsValue.checksum,
       maxSockets: this.settingsValue.concurrency + this.settingsValue.filesInFlight,
@@ -230,6 +244,7 @@ export class SyncService {
     });
     const handle = { backend: opened.backend, prefix: opened.prefix };
     this.stores.set(canonical, handle);
+    this.storesBySpelling.set(destination, handle);
     return handle;
   }
 
@@ -240,6 +255,7 @@ export class SyncService {
     await this.engine.dispose();
     await Promise.all([...this.stores.values()].map((store) => store.backend.dispose()));
     this.stores.clear();
+    this.storesBySpelling.clear();
     this.journal.close();
     this.lock.release();
   }
@@ -249,4 +265,10 @@ export class SyncService {
 function withDefaultDestination(settings: Settings, home: string): Settings {
   if (settings.destinations.length > 0) return settings;
   return { ...settings, destinations: [{ id: 'local', name: 'This computer', url: pathToFileURL(join(home, 'local-store')).href }] };
+}
+
+function credentialsAreTheShells(): never {
+  throw new TierdropError('invalid_input', 'Credentials are kept by the app or the loopback host, not by this command line.', {
+    hint: 'Enter them in the window (Settings), or use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a GCS key file.',
+  });
 }

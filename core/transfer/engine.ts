@@ -1,12 +1,13 @@
 // The upload engine: turns journal rows into finished objects. It owns scheduling (files in flight,
 // parts in flight across all files), retries, stall detection, pause / resume / cancel, and
 // progress. Every step is written to the journal before it is taken, so a crash resumes from there.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { joinKey, type StoreBackend } from '../backends/index.js';
+import { v7 as uuidv7 } from 'uuid';
+import { joinKey, type PartReceipt, type StoreBackend } from '../backends/index.js';
 import type { Settings, TierdropEvent, TransferProgress, TransferState, TransferView } from '../contract/index.js';
 import { TierdropError, isTierdropError, sourceError, toErrorInfo } from '../errors/index.js';
-import type { Journal, PartRow, UploadRow } from '../journal/index.js';
+import type { Journal, NewUpload, PartPlan, PartRow, UploadRow } from '../journal/index.js';
 import { Semaphore, TokenBucket } from './limits.js';
 import { planUpload } from './plan.js';
 import { ProgressMeter } from './progress.js';
@@ -14,7 +15,7 @@ import { abortReason, backoffDelayMs, sleep } from './retry.js';
 import { assertUnchanged, fingerprint, openRange, sameFingerprint, sourceChanged, type Fingerprint } from './source.js';
 import { ACTIVE_STATES, UNFINISHED_STATES, assertTransition } from './state.js';
 import { toTransferView, type LiveProgress } from './view.js';
-import { expandSources, type SourceFile, type WalkProblem } from './walk.js';
+import { STATS_IN_FLIGHT, expandSources, mapInOrder, type SourceFile, type WalkProblem } from './walk.js';
 
 export interface StoreHandle {
   backend: StoreBackend;
@@ -55,9 +56,14 @@ export class TransferEngine {
   private readonly openStore: (destination: string) => StoreHandle;
   private readonly settings: () => Settings;
   private readonly listeners = new Set<(event: TierdropEvent) => void>();
-  /** Queued uploads this engine was asked to run, in order. */
-  private readonly admitted = new Set<string>();
+  /**
+   * Queued uploads this engine was asked to run, in order, with their rows as last seen: only the
+   * engine changes a queued row, and every change takes it out of here first.
+   */
+  private readonly admitted = new Map<string, UploadRow>();
   private readonly active = new Map<string, ActiveUpload>();
+  /** Stored uploads whose done row waits for the journal's next batch. */
+  private readonly finishing = new Set<Promise<void>>();
   private readonly partSlots: Semaphore;
   private readonly bandwidth: TokenBucket;
   private readonly progressIntervalMs: number;
@@ -96,14 +102,14 @@ export class TransferEngine {
   async addFiles(paths: readonly string[], destination: string): Promise<AddResult> {
     const store = this.openStore(destination);
     const { files, problems } = await expandSources(paths);
-    const settings = this.settings();
+    const partSizeBytes = this.settings().partSizeBytes;
 
     const unfinished = new Map<string, UploadRow>();
     for (const row of this.journal.listUploads({ states: [...UNFINISHED_STATES, 'failed'], destination })) {
       unfinished.set(`${row.key}\0${row.sourcePath}`, row);
     }
 
-    const planned: Array<{ row: Parameters<Journal['createUpload']>[0]; parts: Parameters<Journal['createUpload']>[1] }> = [];
+    const planned: PlannedUpload[] = [];
     const reused: string[] = [];
     for (const file of files) {
       const key = joinKey(store.prefix, file.relativeKey);
@@ -112,35 +118,14 @@ export class TransferEngine {
         reused.push(earlier.id);
         continue;
       }
-      let print: Fingerprint;
       try {
-        print = await fingerprint(file.sourcePath);
+        planned.push(planFile(destination, file.sourcePath, key, file.print, partSizeBytes));
       } catch (error) {
         problems.push({ path: file.sourcePath, error: toErrorInfo(error) });
-        continue;
       }
-      const plan = planUpload(print.sizeBytes, settings.partSizeBytes);
-      planned.push({
-        row: {
-          id: randomUUID(),
-          destination,
-          sourcePath: file.sourcePath,
-          key,
-          sizeBytes: print.sizeBytes,
-          mtimeMs: print.mtimeMs,
-          inode: print.inode,
-          partSizeBytes: plan.partSizeBytes,
-        },
-        parts: plan.parts,
-      });
     }
 
-    const created = this.journal.transaction(() => planned.map(({ row, parts }) => this.journal.createUpload(row, parts)));
-    for (const row of created) {
-      this.admitted.add(row.id);
-      this.emit({ type: 'transfer.updated', transfer: this.view(row) });
-    }
-    const ids = [...created.map((row) => row.id), ...reused];
+    const ids = [...this.admit(planned), ...reused];
     if (reused.length > 0) this.resume(reused);
     this.pump();
     return { ids, problems };
@@ -154,25 +139,36 @@ export class TransferEngine {
     const store = this.openStore(destination);
     const partSizeBytes = this.settings().partSizeBytes;
     const problems: WalkProblem[] = [];
-    const planned: Array<{ row: Parameters<Journal['createUpload']>[0]; parts: Parameters<Journal['createUpload']>[1] }> = [];
-    for (const file of files) {
+    const planned: PlannedUpload[] = [];
+    const looked = await mapInOrder(files, STATS_IN_FLIGHT, (file) =>
+      fingerprint(file.sourcePath).then(
+        (print) => ({ print, error: null }),
+        (error: unknown) => ({ print: null, error }),
+      ),
+    );
+    files.forEach((file, index) => {
+      const { print, error } = looked[index] ?? { print: null, error: null };
       try {
-        const key = joinKey(store.prefix, file.relativeKey, '/');
-        const print = await fingerprint(file.sourcePath);
-        const plan = planUpload(print.sizeBytes, partSizeBytes);
-        const row = { id: randomUUID(), destination, sourcePath: file.sourcePath, key, ...print, partSizeBytes: plan.partSizeBytes };
-        planned.push({ row, parts: plan.parts });
-      } catch (error) {
-        problems.push({ path: file.sourcePath, error: toErrorInfo(error) });
+        if (print === null) throw error;
+        planned.push(planFile(destination, file.sourcePath, joinKey(store.prefix, file.relativeKey, '/'), print, partSizeBytes));
+      } catch (problem) {
+        problems.push({ path: file.sourcePath, error: toErrorInfo(problem) });
       }
-    }
-    const created = this.journal.transaction(() => planned.map(({ row, parts }) => this.journal.createUpload(row, parts)));
+    });
+    const ids = this.admit(planned);
+    this.pump();
+    return { ids, problems };
+  }
+
+  /** Records planned uploads in one transaction and queues them; one event per new transfer. */
+  private admit(planned: readonly PlannedUpload[]): string[] {
+    if (planned.length === 0) return [];
+    const created = this.journal.createUploads(planned);
     for (const row of created) {
-      this.admitted.add(row.id);
+      this.admitted.set(row.id, row);
       this.emit({ type: 'transfer.updated', transfer: this.view(row) });
     }
-    this.pump();
-    return { ids: created.map((row) => row.id), problems };
+    return created.map((row) => row.id);
   }
 
   /**
@@ -193,18 +189,15 @@ export class TransferEngine {
 
   /** Lets queued or paused uploads run again. */
   resume(ids: readonly string[]): string[] {
-    const resumed: string[] = [];
+    const waiting: UploadRow[] = [];
     for (const id of ids) {
       const row = this.journal.getUpload(id);
       if (!row || this.active.has(id)) continue;
-      if (row.state === 'paused' || row.state === 'queued') {
-        if (row.state === 'paused') this.transition(row, 'queued');
-        this.admitted.add(id);
-        resumed.push(id);
-      }
+      if (row.state === 'paused' || row.state === 'queued') waiting.push(row);
     }
+    for (const row of this.transitionAll(waiting, 'queued')) this.admitted.set(row.id, row);
     this.pump();
-    return resumed;
+    return waiting.map((row) => row.id);
   }
 
   /** Failed uploads go back to the queue with their acknowledged parts kept. */
@@ -213,9 +206,9 @@ export class TransferEngine {
     for (const id of ids) {
       const row = this.journal.getUpload(id);
       if (!row || row.state !== 'failed') continue;
-      this.journal.updateUpload(id, { state: 'queued', errorCode: null, errorMessage: null, errorRetryable: false });
-      this.emitUpdated(id);
-      this.admitted.add(id);
+      const queued = this.journal.updateUpload(id, { state: 'queued', errorCode: null, errorMessage: null, errorRetryable: false });
+      this.emit({ type: 'transfer.updated', transfer: this.view(queued) });
+      this.admitted.set(id, queued);
       retried.push(id);
     }
     this.pump();
@@ -226,6 +219,7 @@ export class TransferEngine {
   async pause(ids: readonly string[]): Promise<string[]> {
     const paused: string[] = [];
     const stopping: Promise<void>[] = [];
+    const queued: UploadRow[] = [];
     for (const id of ids) {
       const active = this.active.get(id);
       if (active) {
@@ -236,16 +230,17 @@ export class TransferEngine {
       const row = this.journal.getUpload(id);
       if (row?.state === 'queued') {
         this.admitted.delete(id);
-        this.transition(row, 'paused');
+        queued.push(row);
         paused.push(id);
       }
     }
+    this.transitionAll(queued, 'paused');
     await Promise.all(stopping);
     return paused;
   }
 
   async pauseAll(): Promise<string[]> {
-    const ids = [...this.active.keys(), ...this.admitted];
+    const ids = [...this.active.keys(), ...this.admitted.keys()];
     return this.pause(ids);
   }
 
@@ -290,6 +285,7 @@ export class TransferEngine {
     this.disposed = true;
     this.admitted.clear();
     await Promise.all([...this.active.values()].map((active) => this.stop(active, 'shutdown')));
+    await Promise.all([...this.finishing]);
     this.stopProgressTimer();
     this.notifyIfIdle();
   }
@@ -326,14 +322,12 @@ export class TransferEngine {
     const maxActive = Math.max(filesInFlight, concurrency);
     let multipartActive = 0;
     for (const active of this.active.values()) if (active.multipart) multipartActive += 1;
-    // Iterating the set itself (deleting the entry just visited is safe) keeps a pump O(started),
+    // Iterating the map itself (deleting the entry just visited is safe) keeps a pump O(started),
     // not O(queue): with 10,000 queued files, copying the set on every pump was quadratic.
-    for (const id of this.admitted) {
+    for (const [id, row] of this.admitted) {
       if (this.active.size >= maxActive) break;
-      const row = this.journal.getUpload(id);
-      if (row?.state === 'queued' && row.partSizeBytes !== 0 && multipartActive >= filesInFlight) break;
+      if (row.partSizeBytes !== 0 && multipartActive >= filesInFlight) break;
       this.admitted.delete(id);
-      if (row?.state !== 'queued') continue;
       if (row.partSizeBytes !== 0) multipartActive += 1;
       this.start(row);
     }
@@ -366,7 +360,7 @@ export class TransferEngine {
   }
 
   private isIdle(): boolean {
-    return this.active.size === 0 && this.admitted.size === 0;
+    return this.active.size === 0 && this.admitted.size === 0 && this.finishing.size === 0;
   }
 
   private notifyIfIdle(): void {
@@ -383,16 +377,21 @@ export class TransferEngine {
     const signal = active.controller.signal;
     let row = initial;
     try {
-      row = this.transition(row, 'preparing');
       const store = this.openStore(row.destination);
-      row = await this.refreshPlanIfChanged(row, store);
-      if (row.partSizeBytes === 0) {
-        row = await this.putWhole(active, row, store);
-      } else {
-        row = await this.putMultipart(active, row, store);
+      // A file sent in one request is read, then checked against its row: one stat per file, and
+      // no preparing state to show. Any other file, or one that changed since it was queued, is
+      // prepared: re-planned when it changed, then initiated.
+      let whole = row.partSizeBytes === 0 ? await this.readWhole(active, row) : null;
+      if (whole === null) {
+        row = this.transition(row, 'preparing');
+        row = await this.refreshPlanIfChanged(row, store);
+        if (row.partSizeBytes === 0) {
+          whole = await this.readWhole(active, row);
+          if (whole === null) throw sourceChanged(row.sourcePath);
+        }
       }
-      row = this.transition(row, 'done');
-      this.emit({ type: 'transfer.finished', transfer: this.view(row) });
+      row = whole !== null ? await this.putWhole(active, row, store, whole) : await this.putMultipart(active, row, store);
+      this.finish(row);
     } catch (error) {
       const current = this.journal.getUpload(row.id) ?? row;
       if (signal.aborted && active.stopReason !== null) {
@@ -401,16 +400,47 @@ export class TransferEngine {
         else if (active.stopReason === 'shutdown') this.transition(current, 'queued');
         return;
       }
-      const info = toErrorInfo(error);
-      this.journal.updateUpload(current.id, {
-        state: 'failed',
-        errorCode: info.code,
-        errorMessage: info.message,
-        errorRetryable: info.retryable,
-      });
-      this.emitUpdated(current.id);
-      this.emit({ type: 'transfer.finished', transfer: this.view(this.requireRow(current.id)) });
+      this.fail(current.id, error);
     }
+  }
+
+  /**
+   * Everything is stored: the done row is written with the other files finishing about now, in
+   * one commit, and listeners hear of it once it is in the journal. The file's slot is free at
+   * once; whenIdle waits for the write.
+   */
+  private finish(row: UploadRow): void {
+    assertTransition(row.state, 'done');
+    const written = this.journal.setStateBatched(row, 'done').then(
+      (done) => {
+        this.emit({ type: 'transfer.updated', transfer: this.view(done) });
+        this.emit({ type: 'transfer.finished', transfer: this.view(done) });
+      },
+      (error: unknown) => {
+        try {
+          this.fail(row.id, error);
+        } catch {
+          // The journal cannot be written at all: the next write surfaces that to its caller.
+        }
+      },
+    );
+    const tracked: Promise<void> = written.finally(() => {
+      this.finishing.delete(tracked);
+      this.notifyIfIdle();
+    });
+    this.finishing.add(tracked);
+  }
+
+  private fail(id: string, error: unknown): void {
+    const info = toErrorInfo(error);
+    const failed = this.journal.updateUpload(id, {
+      state: 'failed',
+      errorCode: info.code,
+      errorMessage: info.message,
+      errorRetryable: info.retryable,
+    });
+    this.emit({ type: 'transfer.updated', transfer: this.view(failed) });
+    this.emit({ type: 'transfer.finished', transfer: this.view(failed) });
   }
 
   /**
@@ -437,10 +467,12 @@ export class TransferEngine {
     });
   }
 
-  /** One request. The file is read whole first so a file changing mid-read is never sent. */
-  private async putWhole(active: ActiveUpload, row: UploadRow, store: StoreHandle): Promise<UploadRow> {
+  /**
+   * The whole file, or null when it is no longer the file its row describes. Read first and
+   * fingerprinted after, so a file changing mid-read is never sent.
+   */
+  private async readWhole(active: ActiveUpload, row: UploadRow): Promise<Buffer | null> {
     const signal = active.controller.signal;
-    const print = { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs, inode: row.inode };
     let bytes: Buffer;
     try {
       bytes = await readFile(row.sourcePath, { signal });
@@ -448,9 +480,14 @@ export class TransferEngine {
       if (signal.aborted) throw abortReason(signal);
       throw sourceError(row.sourcePath, error);
     }
-    if (bytes.length !== row.sizeBytes) throw sourceChanged(row.sourcePath);
-    await assertUnchanged(row.sourcePath, print);
+    const current = await fingerprint(row.sourcePath);
+    const planned = { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs, inode: row.inode };
+    return bytes.length === row.sizeBytes && sameFingerprint(current, planned) ? bytes : null;
+  }
 
+  /** One request, of bytes read whole before. */
+  private async putWhole(active: ActiveUpload, row: UploadRow, store: StoreHandle, bytes: Buffer): Promise<UploadRow> {
+    const signal = active.controller.signal;
     const updated = this.transition(row, 'uploading');
     // One request is one slot of the shared budget, the same as one part of a large file.
     const release = await this.partSlots.acquire(signal);
@@ -515,8 +552,13 @@ export class TransferEngine {
     });
     const finalUploadId = uploadId;
     let attempted = false;
+    // A tiered store assembles the parts, then commits them with a tombstone: the second step is
+    // shown on its own, and a retry that reaches it again stays there (a same-state transition).
+    const onCommitting = (): void => {
+      current = this.transition(current, 'committing');
+    };
     await this.withRetries(signal, failures, async () => {
-      const failure = await store.backend.complete(row.key, finalUploadId, receipts).catch(async (error: unknown) => {
+      const failure = await store.backend.complete(row.key, finalUploadId, receipts, { onCommitting }).catch(async (error: unknown) => {
         // A retry after an answer we never saw: the upload may already have been assembled.
         if (attempted && isTierdropError(error, 'not_found') && (await this.assembled(store, row, this.journal.listParts(row.id)))) {
           return null;
@@ -608,23 +650,28 @@ export class TransferEngine {
         signal: request.signal,
       });
       const watchdog = this.watchStall(request, () => body.lastByteAtMs, settings.stallTimeoutMs);
+      let receipt: PartReceipt | undefined;
       try {
-        const receipt = await store.backend.uploadPart(row.key, uploadId, part.partNo, body, part.lengthBytes, request.signal);
+        receipt = await store.backend.uploadPart(row.key, uploadId, part.partNo, body, part.lengthBytes, request.signal);
         if (body.shortRead) throw body.shortRead;
-        this.journal.markPartSent(row.id, part.partNo, receipt.etag, receipt.checksum);
-        active.meter.settle(requestId, part.lengthBytes);
-        failures.count = 0;
-        return;
       } catch (error) {
         active.meter.settle(requestId, 0);
         body.destroy();
         if (signal.aborted) throw abortReason(signal);
         const cause = body.shortRead ?? (request.signal.aborted ? abortReason(request.signal) : error);
         await this.backOffOrThrow(cause, failures, signal);
+        continue;
       } finally {
         clearInterval(watchdog);
         signal.removeEventListener('abort', onStop);
       }
+      // The part went up while it was read from disk, so a write inside its range shows only in
+      // the fingerprint: check it again before the part counts as acknowledged (not retried).
+      await assertUnchanged(row.sourcePath, print);
+      this.journal.markPartSent(row.id, part.partNo, receipt.etag, receipt.checksum);
+      active.meter.settle(requestId, part.lengthBytes);
+      failures.count = 0;
+      return;
     }
   }
 
@@ -691,12 +738,30 @@ export class TransferEngine {
   // -------------------------------------------------------------------------------------------
   // State and events
 
+  /**
+   * Moves the upload to `to` and tells listeners. An active state only describes progress (after a
+   * crash, recovery puts such rows back in the queue whatever they said), so it is written lazily
+   * with the next batch; every other state is durable before this returns.
+   */
   private transition(row: UploadRow, to: TransferState): UploadRow {
     if (row.state === to) return row;
     assertTransition(row.state, to);
-    const updated = this.journal.updateUpload(row.id, { state: to });
+    const updated = ACTIVE_STATES.includes(to)
+      ? this.journal.setStateLazily(row, to)
+      : this.journal.updateUpload(row.id, { state: to });
     this.emit({ type: 'transfer.updated', transfer: this.view(updated) });
     return updated;
+  }
+
+
+  /** transition for many rows in one commit ("Pause all" over 10,000 queued files), then the events. */
+  private transitionAll(rows: readonly UploadRow[], to: TransferState): UploadRow[] {
+    const moving = rows.filter((row) => row.state !== to);
+    for (const row of moving) assertTransition(row.state, to);
+    const moved = this.journal.transaction(() => moving.map((row) => this.journal.updateUpload(row.id, { state: to })));
+    for (const row of moved) this.emit({ type: 'transfer.updated', transfer: this.view(row) });
+    const byId = new Map(moved.map((row) => [row.id, row]));
+    return rows.map((row) => byId.get(row.id) ?? row);
   }
 
   private requireRow(id: string): UploadRow {
@@ -751,4 +816,19 @@ export function multipartEtag(partEtags: readonly string[]): string | null {
     hash.update(Buffer.from(hex, 'hex'));
   }
   return `${hash.digest('hex')}-${partEtags.length}`;
+}
+
+interface PlannedUpload {
+  upload: NewUpload;
+  parts: PartPlan[];
+}
+
+/** The journal row and parts of one file to upload. Throws for a file no store accepts. */
+function planFile(destination: string, sourcePath: string, key: string, print: Fingerprint, configuredPartSizeBytes: number): PlannedUpload {
+  const plan = planUpload(print.sizeBytes, configuredPartSizeBytes);
+  return {
+    // Time-ordered ids: a folder's rows append to the journal's index instead of landing all over it.
+    upload: { id: uuidv7(), destination, sourcePath, key, ...print, partSizeBytes: plan.partSizeBytes },
+    parts: plan.parts,
+  };
 }

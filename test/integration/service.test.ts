@@ -1,11 +1,14 @@
 // SyncService as the shells see it: answers as envelopes, one engine per home folder, settings
 // that survive a restart, and a damaged settings file set aside rather than trusted or lost.
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MiB } from '../../core/contract/index.js';
-import { SyncService, settingsPath } from '../../core/service/index.js';
-import { sha256OfFile, tempDir } from '../support/files.js';
+import { Journal } from '../../core/journal/index.js';
+import { SyncService, journalPath, settingsPath } from '../../core/service/index.js';
+import { openDestination } from '../../core/tiered/index.js';
+import { sha256OfFile, sha256OfStream, tempDir } from '../support/files.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -49,6 +52,32 @@ describe('SyncService', () => {
     expect(await sha256OfFile(join(dir, 'store', 'note.txt'))).toBe(await sha256OfFile(source));
   });
 
+  it('shows a tiered upload in parts as committing between assembling its parts and done', async () => {
+    const dir = home();
+    const source = join(dir, 'big.bin');
+    const bytes = randomBytes(11 * MiB);
+    writeFileSync(source, bytes);
+    const service = open(join(dir, 'home'));
+    service.setSettings({ partSizeBytes: 5 * MiB });
+    const states: string[] = [];
+    service.engine.on((event) => {
+      if (event.type === 'transfer.updated' && states.at(-1) !== event.transfer.state) states.push(event.transfer.state);
+    });
+    const url = `file://${join(dir, 'store')}`;
+    expect((await service.handle('addFiles', { paths: [source], destination: url })).ok).toBe(true);
+    await service.engine.whenIdle();
+    expect(states).toEqual(['queued', 'preparing', 'uploading', 'completing', 'committing', 'done']);
+    const opened = openDestination(url);
+    const storage = opened.tiered;
+    if (storage === null) throw new Error('expected a tiered destination');
+    try {
+      const object = await storage.get(`${opened.prefix}big.bin`);
+      expect(object === null ? null : await sha256OfStream(object.body)).toBe(createHash('sha256').update(bytes).digest('hex'));
+    } finally {
+      await storage.dispose();
+    }
+  });
+
   it('lets only one process drive a home folder, and takes over a dead owner\'s lock', async () => {
     const path = home();
     const first = open(path);
@@ -89,5 +118,42 @@ describe('SyncService', () => {
     mkdirSync(join(path, '..'), { recursive: true });
     open(path);
     expect(existsSync(join(path, 'journal.sqlite'))).toBe(true);
+  });
+
+  it('tells a file is finished only once its done state is in the journal file', async () => {
+    const dir = home();
+    const folder = join(dir, 'many');
+    mkdirSync(folder);
+    for (let index = 0; index < 40; index += 1) writeFileSync(join(folder, `f${index}.txt`), `file ${index}`);
+    const service = open(join(dir, 'home'));
+    // What another process (or this one after a crash) would read: the file itself, not memory.
+    const { journal: reader } = Journal.open(journalPath(join(dir, 'home')));
+    cleanups.push(() => reader.close());
+    const statesOnDisk: string[] = [];
+    service.on((event) => {
+      if (event.type === 'transfer.finished') statesOnDisk.push(reader.getUpload(event.transfer.id)?.state ?? 'missing');
+    });
+    const added = await service.engine.addFiles([folder], `file://${join(dir, 'store')}`);
+    expect(added.ids).toHaveLength(40);
+    await service.engine.whenIdle();
+    expect(statesOnDisk).toEqual(Array.from({ length: 40 }, () => 'done'));
+  });
+
+  it('queues a folder of many files at once, and pauses and resumes them all', async () => {
+    const dir = home();
+    const folder = join(dir, 'many');
+    mkdirSync(folder);
+    for (let index = 0; index < 300; index += 1) writeFileSync(join(folder, `f${String(index).padStart(3, '0')}.txt`), `file ${index}`);
+    const service = open(join(dir, 'home'));
+    const added = await service.engine.addFiles([folder], `file://${join(dir, 'store')}`);
+    expect(added.problems).toEqual([]);
+    const paused = await service.engine.pauseAll();
+    expect(paused).toHaveLength(300);
+    const states = new Set(service.engine.list().map((view) => view.state));
+    expect([...states].every((state) => state === 'paused' || state === 'done')).toBe(true);
+    service.engine.resumeAll();
+    await service.engine.whenIdle();
+    expect(service.engine.list().map((view) => view.state)).toEqual(Array.from({ length: 300 }, () => 'done'));
+    expect(readdirSync(join(dir, 'store', 'many'))).toHaveLength(300);
   });
 });

@@ -1,5 +1,8 @@
 // The journal's record keeping, on an in-memory database: what the transfer engine writes is what
 // it reads back, in the order it expects, and nothing is half-written.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransferState } from '../../core/contract/index.js';
 import { isTierdropError } from '../../core/errors/index.js';
@@ -316,6 +319,109 @@ describe('transactions', () => {
     });
     expect(result).toEqual({ partsDone: 1, partsTotal: 3, bytesDone: 10 });
     expect(journal.partProgress('a')).toEqual(result);
+  });
+});
+
+describe('writes that wait for a batch', () => {
+  // Two connections to one file: `reader` sees only what is in the file, as another process (or
+  // this one after a crash) would.
+  let folder: string;
+  let writer: Journal;
+  let reader: Journal;
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), 'tierdrop-journal-batch-'));
+    writer = Journal.open(join(folder, 'journal.db')).journal;
+    reader = Journal.open(join(folder, 'journal.db')).journal;
+  });
+  afterEach(() => {
+    writer.close();
+    reader.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('records many uploads and their parts in one go, all or none', () => {
+    const rows = writer.createUploads([
+      { upload: newUpload('a'), parts: plan(25, 10) },
+      { upload: newUpload('b', { partSizeBytes: 0 }), parts: [] },
+    ]);
+    expect(rows.map((row) => [row.id, row.state])).toEqual([['a', 'queued'], ['b', 'queued']]);
+    expect(reader.partProgress('a')).toEqual({ partsDone: 0, partsTotal: 3, bytesDone: 0 });
+    expect(() => writer.createUploads([{ upload: newUpload('c'), parts: [] }, { upload: newUpload('a'), parts: [] }])).toThrow();
+    expect(reader.getUpload('c')).toBeNull();
+  });
+
+  it('shows a progress state at once and writes it with the next batch', () => {
+    const row = writer.createUpload(newUpload('a', { partSizeBytes: 0 }), []);
+    const shown = writer.setStateLazily(row, 'uploading');
+    expect(shown.state).toBe('uploading');
+    expect(writer.getUpload('a')?.state).toBe('uploading');
+    expect(reader.getUpload('a')?.state).toBe('queued'); // a crash now would leave it queued: harmless
+    writer.flush();
+    expect(reader.getUpload('a')?.state).toBe('uploading');
+  });
+
+  it('answers a batched state once it is in the file', async () => {
+    const row = writer.createUpload(newUpload('a', { partSizeBytes: 0 }), []);
+    const done = await writer.setStateBatched(writer.setStateLazily(row, 'uploading'), 'done');
+    expect(done.state).toBe('done');
+    expect(reader.getUpload('a')?.state).toBe('done');
+  });
+
+  it('writes what cannot wait at once, whatever waits beside it', () => {
+    const a = writer.createUpload(newUpload('a', { partSizeBytes: 0 }), []);
+    writer.createUpload(newUpload('b'), plan(25, 10));
+    writer.setStateLazily(a, 'uploading');
+    writer.markPartSent('b', 1, 'e1', null);
+    expect(reader.partProgress('b').partsDone).toBe(1);
+    writer.flush();
+    expect(reader.getUpload('a')?.state).toBe('uploading');
+  });
+
+  it('never lets a queued state overwrite a later durable one', () => {
+    const a = writer.createUpload(newUpload('a', { partSizeBytes: 0 }), []);
+    writer.setStateLazily(a, 'uploading');
+    writer.updateUpload('a', { state: 'paused' });
+    writer.flush();
+    expect(reader.getUpload('a')?.state).toBe('paused');
+  });
+
+  it('keeps a durable update of the same upload over an older queued state', () => {
+    const a = writer.createUpload(newUpload('a'), plan(25, 10));
+    writer.transaction(() => {
+      writer.setStateLazily(a, 'uploading');
+      writer.updateUpload('a', { backendUploadId: 'upload-1' });
+    });
+    writer.setStateLazily(a, 'completing'); // `a` is older than the file: only the state is written
+    writer.flush();
+    expect(reader.getUpload('a')).toMatchObject({ state: 'completing', backendUploadId: 'upload-1' });
+  });
+
+  it('writes what waits when it closes', () => {
+    const row = writer.createUpload(newUpload('a', { partSizeBytes: 0 }), []);
+    writer.setStateLazily(row, 'uploading');
+    writer.close();
+    expect(reader.getUpload('a')?.state).toBe('uploading');
+  });
+
+  it('lists uploads with their newest states', () => {
+    const row = writer.createUpload(newUpload('a', { partSizeBytes: 0 }), []);
+    writer.setStateLazily(row, 'uploading');
+    expect(writer.listUploads({ states: ['uploading'] }).map((listed) => listed.id)).toEqual(['a']);
+  });
+
+  it('forgets a removed change for every read at once, and in the file with the next batch', () => {
+    const change = writer.changes.record({
+      id: 'c1',
+      destination: 'file:///tmp/bucket',
+      key: 'a.bin',
+      oldRevision: null,
+      newRevision: 'r1',
+      ltUploadId: null,
+      phase: 'recorded',
+    });
+    writer.changes.remove(change.id);
+    expect(writer.changes.list()).toEqual([]);
+    expect(reader.changes.list()).toEqual([]);
   });
 });
 

@@ -23,6 +23,11 @@ describe('upload state machine', () => {
     }
   });
 
+  it('lets a file sent in one request skip preparing, but not uploading', () => {
+    expect(canTransition('queued', 'uploading')).toBe(true);
+    expect(canTransition('queued', 'completing')).toBe(false);
+  });
+
   it('refuses skipping straight from queued to done', () => {
     expect(() => assertTransition('queued', 'done')).toThrow(/cannot go from queued to done/);
   });

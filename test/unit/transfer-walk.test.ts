@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../core/transfer/source.js';
 import { expandSources } from '../../core/transfer/walk.js';
 
 let root: string;
@@ -50,5 +51,14 @@ describe('expandSources', () => {
     const result = await expandSources([join(root, 'one', 'same.txt'), join(root, 'two', 'same.txt')]);
     expect(result.files).toHaveLength(1);
     expect(result.problems[0]?.error.message).toContain('would both be stored');
+  });
+
+  it('gives each file the fingerprint the engine checks before sending it', async () => {
+    mkdirSync(join(root, 'photos'));
+    writeFileSync(join(root, 'photos', 'a.jpg'), 'a');
+    writeFileSync(join(root, 'photos', 'b.jpg'), 'bb');
+    const result = await expandSources([join(root, 'photos')]);
+    for (const file of result.files) expect(file.print).toEqual(await fingerprint(file.sourcePath));
+    expect(result.files.map((file) => file.print.sizeBytes)).toEqual([1, 2]);
   });
 });
