@@ -4,9 +4,12 @@ import { SyncService, resolveHome } from '../service/index.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './args.js';
 import type { Output } from './output.js';
 
-/** Opens the service, reporting what it had to set aside. */
+/**
+ * Opens the service for a one-off command, reporting what it had to set aside. Saved sync roots
+ * stay asleep: an upload, resume or cancel must not start watching folders (serve and app do).
+ */
 export function openService(output: Output, overrides: SettingsPatch = {}): SyncService {
-  const { service, warnings } = SyncService.open(resolveHome(), overrides);
+  const { service, warnings } = SyncService.open(resolveHome(), overrides, { syncRoots: 'off' });
   for (const warning of warnings) output.info(warning);
   return service;
 }

@@ -1,5 +1,5 @@
 // Which paths of a sync root are never uploaded: the built-in defaults (OS litter, editors' temp
-// files, Tierdrop's own state folder) plus the root's `.tierdropignore`, read with gitignore rules.
+// files, Tierdrop's own state folder) plus every `.tierdropignore` in the tree, with gitignore rules.
 
 /** OS and editor files nobody means to back up; a `.tierdropignore` can re-include them with `!`. */
 export const DEFAULT_IGNORE_LINES: readonly string[] = [
@@ -99,15 +99,29 @@ function escapeRegex(text: string): string {
 }
 
 export class IgnoreMatcher {
-  readonly #rules: Rule[];
+  readonly #defaults: Rule[];
+  /**
+   * The rules of each `.tierdropignore` found, by the key of the folder holding it ('' for the
+   * root). As in git, a file's rules apply to paths relative to its folder, and deeper files win.
+   */
+  readonly #folders = new Map<string, Rule[]>();
 
   constructor(lines: readonly string[]) {
-    this.#rules = lines.map(parseLine).filter((rule): rule is Rule => rule !== null);
+    this.#defaults = parseLines(lines);
   }
 
-  /** The defaults followed by the lines of a `.tierdropignore` (later lines win, as in git). */
+  /** The defaults followed by the lines of the root's `.tierdropignore` (later lines win, as in git). */
   static fromIgnoreFile(text: string | null): IgnoreMatcher {
-    return new IgnoreMatcher([...DEFAULT_IGNORE_LINES, ...(text === null ? [] : text.split(/\r?\n/))]);
+    const matcher = new IgnoreMatcher(DEFAULT_IGNORE_LINES);
+    matcher.setFolderRules('', text);
+    return matcher;
+  }
+
+  /** Reads (or, with null, forgets) the `.tierdropignore` of the folder `folderKey` ('' is the root). */
+  setFolderRules(folderKey: string, text: string | null): void {
+    const rules = text === null ? [] : parseLines(text.split(/\r?\n/));
+    if (rules.length === 0) this.#folders.delete(folderKey);
+    else this.#folders.set(folderKey, rules);
   }
 
   /**
@@ -115,20 +129,37 @@ export class IgnoreMatcher {
    * walker prunes ignored folders, so it only asks about the entry itself.
    */
   ignoresEntry(key: string, isDir: boolean): boolean {
-    let ignored = false;
-    for (const rule of this.#rules) {
-      if (rule.dirOnly && !isDir) continue;
-      if (rule.negate === ignored && rule.pattern.test(key)) ignored = !rule.negate;
+    let ignored = applyRules(this.#defaults, key, isDir, false);
+    const rootRules = this.#folders.get('');
+    if (rootRules) ignored = applyRules(rootRules, key, isDir, ignored);
+    if (this.#folders.size === (rootRules ? 1 : 0)) return ignored; // the usual case: no nested files
+    // Each folder on the way down, shallow to deep, so the nearest file has the last word.
+    for (let cut = key.indexOf('/'); cut >= 0; cut = key.indexOf('/', cut + 1)) {
+      const rules = this.#folders.get(key.slice(0, cut));
+      if (rules) ignored = applyRules(rules, key.slice(cut + 1), isDir, ignored);
     }
     return ignored;
   }
 
   /** Whether `key` is ignored, itself or through one of its folders (for a single watcher event). */
   ignores(key: string, isDir: boolean): boolean {
-    const segments = key.split('/');
-    for (let depth = 1; depth < segments.length; depth += 1) {
-      if (this.ignoresEntry(segments.slice(0, depth).join('/'), true)) return true;
+    for (let cut = key.indexOf('/'); cut >= 0; cut = key.indexOf('/', cut + 1)) {
+      if (this.ignoresEntry(key.slice(0, cut), true)) return true;
     }
     return this.ignoresEntry(key, isDir);
   }
+}
+
+function parseLines(lines: readonly string[]): Rule[] {
+  return lines.map(parseLine).filter((rule): rule is Rule => rule !== null);
+}
+
+/** The verdict after `rules`, starting from `ignored`: the last rule that matches decides. */
+function applyRules(rules: readonly Rule[], key: string, isDir: boolean, ignored: boolean): boolean {
+  let verdict = ignored;
+  for (const rule of rules) {
+    if (rule.dirOnly && !isDir) continue;
+    if (rule.negate === verdict && rule.pattern.test(key)) verdict = !rule.negate;
+  }
+  return verdict;
 }

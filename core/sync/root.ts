@@ -2,7 +2,7 @@
 // scans the folder against the index, watches it, and feeds what changed to the transfer engine a
 // window at a time. The index in the journal is the queue, so memory stays flat with the file count.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { joinKey, type ObjectMeta } from '../backends/index.js';
 import type { ErrorInfo, SyncProblem, SyncRootState, SyncRootView, TransferView } from '../contract/index.js';
 import { TierdropError, toErrorInfo } from '../errors/index.js';
@@ -30,10 +30,49 @@ export interface SyncRootDeps {
 export type TransferOutcome = Pick<TransferView, 'id' | 'state' | 'error'>;
 
 const WRITE_BATCH = 512; // index writes per transaction during a scan: one commit per batch
+const LOOKUP_BATCH = 256; // walked files looked up in the index with one query
 const PAGE = 512; // index rows read per query when paging through deletions
 const MAX_PROBLEMS = 50; // problems kept for the view; older ones are dropped
 
 type IndexWrite = () => void;
+
+/** Index writes waiting for one transaction; unchanged files are marked seen with one statement. */
+class IndexWrites {
+  #ops: IndexWrite[] = [];
+  #seen = new Map<number, string[]>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(op: IndexWrite): void {
+    this.#ops.push(op);
+    this.#size += 1;
+  }
+
+  /** The scan `scanNo` found `key` as the index has it. */
+  seen(key: string, scanNo: number): void {
+    const keys = this.#seen.get(scanNo);
+    if (keys) keys.push(key);
+    else this.#seen.set(scanNo, [key]);
+    this.#size += 1;
+  }
+
+  /** Everything queued, as one function to run in a transaction (null when nothing is). */
+  take(index: SyncIndexStore, rootId: string): IndexWrite | null {
+    if (this.#size === 0) return null;
+    const ops = this.#ops;
+    const seen = this.#seen;
+    this.#ops = [];
+    this.#seen = new Map();
+    this.#size = 0;
+    return () => {
+      for (const op of ops) op();
+      for (const [scanNo, keys] of seen) index.markSeenMany(rootId, keys, scanNo);
+    };
+  }
+}
 
 export class SyncRoot {
   readonly id: string;
@@ -95,14 +134,18 @@ export class SyncRoot {
         });
       }
       await this.#loadIgnore();
+      if (!this.#running) return; // stopped while starting (the root was re-added or removed)
       this.#reconcile();
       if (watch) {
         // Watching starts before the scan so nothing changed during a long scan is missed.
-        this.#watch = await watchFolder(
+        const watching = await watchFolder(
           this.#row.folder,
           (paths) => this.#onEvents(paths),
           (error) => this.#report('', new TierdropError('internal', `Watching ${this.#row.folder} failed: ${error.message}`)),
         );
+        // A watcher left open would keep the process alive after the root was stopped.
+        if (!this.#running) return await watching.close();
+        this.#watch = watching;
       }
       await this.#fullScan();
       if (this.#running) this.#setState(watch ? 'watching' : 'stopped');
@@ -173,7 +216,7 @@ export class SyncRoot {
     await new Promise((resolve) => setImmediate(resolve));
     while (this.#finished.length > 0) {
       const batch = this.#finished.splice(0, WRITE_BATCH);
-      const writes: IndexWrite[] = [];
+      const writes = new IndexWrites();
       for (const { transfer, key } of batch) {
         const entry = this.#index.getEntry(this.id, key);
         if (entry?.uploadId !== transfer.id) continue; // superseded or forgotten meanwhile
@@ -184,7 +227,7 @@ export class SyncRoot {
           await this.#transferFailed(entry, transfer.error);
         }
       }
-      if (writes.length > 0) {
+      if (writes.size > 0) {
         writes.push(() => {
           this.#row = this.#index.updateRoot(this.id, { lastSyncedAt: Date.now() });
         });
@@ -243,13 +286,29 @@ export class SyncRoot {
     const scanNo = this.#row.scanNo + 1;
     const remote = this.#row.listedAt === null ? await this.#listDestination() : null;
     const failedFolders: string[] = [];
-    const writes: IndexWrite[] = [];
+    const writes = new IndexWrites();
+    let walked: WalkItem[] = [];
+    const considerWalked = async (): Promise<void> => {
+      const items = walked;
+      walked = [];
+      const prints = this.#index.getPrints(this.id, items.flatMap((item) => (item.kind === 'file' ? [item.key] : [])));
+      for (const item of items) {
+        const known = prints.get(item.key);
+        if (item.kind === 'file' && known !== undefined && known.status !== 'failed' && known.localPath === item.localPath && samePrint(known, item.print)) {
+          writes.seen(item.key, scanNo); // unchanged since it was synced or queued: what most of a rescan is
+        } else {
+          await this.#consider(item, scanNo, remote, writes, known === undefined ? null : undefined);
+        }
+        if (writes.size >= WRITE_BATCH) await this.#flush(writes);
+      }
+    };
     for await (const item of walkRoot(this.#row.folder, '', { ignore: this.#ignore, followSymlinks: this.#row.followSymlinks })) {
       if (!this.#running) return;
       if (item.kind === 'problem' && item.isFolder) failedFolders.push(item.key);
-      await this.#consider(item, scanNo, remote, writes);
-      if (writes.length >= WRITE_BATCH) await this.#flush(writes);
+      walked.push(item);
+      if (walked.length >= LOOKUP_BATCH) await considerWalked();
     }
+    await considerWalked();
     await this.#flush(writes);
     await this.#removeUnseen(scanNo, failedFolders);
     this.#row = this.#index.updateRoot(this.id, { scanNo, ...(remote === null ? {} : { listedAt: Date.now() }) });
@@ -272,24 +331,31 @@ export class SyncRoot {
     return listing;
   }
 
-  async #flush(writes: IndexWrite[]): Promise<void> {
-    if (writes.length === 0) return;
-    const batch = writes.splice(0);
-    this.#index.batch(() => {
-      for (const write of batch) write();
-    });
+  async #flush(writes: IndexWrites): Promise<void> {
+    const run = writes.take(this.#index, this.id);
+    if (run === null) return;
+    this.#index.batch(run);
     await this.#feed();
   }
 
-  /** Compares one walked file with its index entry and queues the index write that follows. */
-  async #consider(item: WalkItem, scanNo: number, remote: Map<string, ObjectMeta> | null, writes: IndexWrite[]): Promise<void> {
+  /**
+   * Compares one walked file with its index entry (looked up here unless the caller looked up a
+   * batch) and queues the index write that follows.
+   */
+  async #consider(
+    item: WalkItem,
+    scanNo: number,
+    remote: Map<string, ObjectMeta> | null,
+    writes: IndexWrites,
+    lookedUp?: SyncEntryRow | null,
+  ): Promise<void> {
     if (item.kind === 'problem') {
       this.#report(item.localPath, item.error);
       return;
     }
     const { key, localPath, print } = item;
     const seen = { key, localPath, ...print };
-    const entry = this.#index.getEntry(this.id, key);
+    const entry = lookedUp === undefined ? this.#index.getEntry(this.id, key) : lookedUp;
     if (entry === null) {
       const twin = this.#index.caseTwin(this.id, key);
       if (twin !== null) {
@@ -312,7 +378,7 @@ export class SyncRoot {
     const unchanged = samePrint(entry, print) && entry.localPath === localPath;
     if (entry.status === 'synced') {
       if (unchanged) {
-        writes.push(() => this.#index.markSeen(this.id, key, scanNo));
+        writes.seen(key, scanNo);
         return;
       }
       // Stat first; the hash is read only when the size is the same and only the mtime or inode moved.
@@ -328,7 +394,7 @@ export class SyncRoot {
       return;
     }
     if (entry.status === 'pending' && unchanged) {
-      writes.push(() => this.#index.markSeen(this.id, key, scanNo));
+      writes.seen(key, scanNo);
       return;
     }
     // Pending with a newer stat, or failed before: (re)queued as the file is now.
@@ -381,7 +447,8 @@ export class SyncRoot {
 
   #onEvents(localPaths: readonly string[]): void {
     for (const localPath of localPaths) {
-      if (localPath === IGNORE_FILE_NAME) {
+      // Any `.tierdropignore` changed: the whole root is judged again (the walk re-reads nested ones).
+      if (basename(localPath) === IGNORE_FILE_NAME) {
         void this.#track(async () => {
           await this.#loadIgnore();
           await this.#fullScan();
@@ -406,7 +473,7 @@ export class SyncRoot {
       this.#report(localPath, error);
       return;
     }
-    const writes: IndexWrite[] = [];
+    const writes = new IndexWrites();
     const scanNo = this.#row.scanNo;
     if (found === null) {
       // An unmounted disk looks like every file deleted: never mirror that into the store.
@@ -429,7 +496,7 @@ export class SyncRoot {
       if (this.#ignore.ignores(key, true)) return;
       for await (const item of walkRoot(this.#row.folder, localPath, { ignore: this.#ignore, followSymlinks: this.#row.followSymlinks })) {
         await this.#consider(item, scanNo, null, writes);
-        if (writes.length >= WRITE_BATCH) await this.#flush(writes);
+        if (writes.size >= WRITE_BATCH) await this.#flush(writes);
       }
     }
     await this.#flush(writes);
@@ -552,7 +619,7 @@ export class SyncRoot {
   }
 
   /** The transfer is done: the index learns what was uploaded, if the file is still that file. */
-  async #finalize(entry: SyncEntryRow, upload: UploadRow, writes: IndexWrite[]): Promise<void> {
+  async #finalize(entry: SyncEntryRow, upload: UploadRow, writes: IndexWrites): Promise<void> {
     const uploaded: LocalPrint = { sizeBytes: upload.sizeBytes, mtimeMs: upload.mtimeMs, inode: upload.inode };
     const path = join(this.#row.folder, entry.localPath);
     const before = await statLocal(path, true).catch(() => null);

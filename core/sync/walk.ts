@@ -1,11 +1,12 @@
 // Streaming walk of a sync root (or one folder inside it): yields each file with its key and
 // fingerprint as it is found, so memory holds one folder's batch, never the whole tree.
-// Ignored folders are pruned; links are skipped unless the root follows them.
-import { opendir, realpath } from 'node:fs/promises';
+// Ignored folders are pruned; links are skipped unless the root follows them. A folder's own
+// `.tierdropignore` is read before its entries are judged (the root's is the caller's to load).
+import { opendir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TierdropError, sourceError } from '../errors/index.js';
-import type { IgnoreMatcher } from './ignore.js';
-import { keyOfLocalPath, localKeyProblem, statLocal, type LocalPrint } from './local.js';
+import { IGNORE_FILE_NAME, type IgnoreMatcher } from './ignore.js';
+import { keyOfLocalPath, localKeyProblem, statLocalSync, type LocalPrint } from './local.js';
 
 export type WalkItem =
   | { kind: 'file'; localPath: string; key: string; print: LocalPrint }
@@ -16,7 +17,8 @@ export interface WalkOptions {
   followSymlinks: boolean;
 }
 
-const STAT_BATCH = 64; // entries stat'ed at once: keeps the disk busy without a burst of handles
+const STAT_BATCH = 64; // entries stat'ed, then judged and yielded, at a time
+const LIST_BATCH = 1_024; // names read per directory call: a small buffer costs a round trip per few names
 
 /** Walks `folder`/`start` (start '' for the whole root); paths and keys are relative to `folder`. */
 export async function* walkRoot(folder: string, start: string, options: WalkOptions): AsyncGenerator<WalkItem> {
@@ -34,9 +36,14 @@ export async function* walkRoot(folder: string, start: string, options: WalkOpti
       }
       visited.add(real);
     }
+    if (relativeDir !== '') {
+      const rules = await readIgnoreFile(join(absoluteDir, IGNORE_FILE_NAME));
+      if (rules.error) yield problem(join(relativeDir, IGNORE_FILE_NAME), false, sourceError(join(absoluteDir, IGNORE_FILE_NAME), rules.error));
+      options.ignore.setFolderRules(keyOfLocalPath(relativeDir), rules.text);
+    }
     let dir;
     try {
-      dir = await opendir(absoluteDir, { bufferSize: STAT_BATCH });
+      dir = await opendir(absoluteDir, { bufferSize: LIST_BATCH });
     } catch (error) {
       yield problem(relativeDir, true, sourceError(absoluteDir, error));
       continue;
@@ -64,16 +71,14 @@ async function* statBatch(
   options: WalkOptions,
   stack: string[],
 ): AsyncGenerator<WalkItem> {
-  const found = await Promise.all(
-    names.map(async (name) => {
-      const localPath = relativeDir === '' ? name : join(relativeDir, name);
-      try {
-        return { localPath, info: await statLocal(join(folder, localPath), options.followSymlinks), error: null };
-      } catch (error) {
-        return { localPath, info: null, error };
-      }
-    }),
-  );
+  const found = names.map((name) => {
+    const localPath = relativeDir === '' ? name : join(relativeDir, name);
+    try {
+      return { localPath, info: statLocalSync(join(folder, localPath), options.followSymlinks), error: null };
+    } catch (error) {
+      return { localPath, info: null, error };
+    }
+  });
   for (const { localPath, info, error } of found) {
     const key = keyOfLocalPath(localPath);
     if (error !== null) {
@@ -94,6 +99,16 @@ async function* statBatch(
       continue;
     }
     yield { kind: 'file', localPath, key, print: info.print };
+  }
+}
+
+/** The text of an ignore file, null when there is none; an unreadable one is reported and treated as empty. */
+async function readIgnoreFile(path: string): Promise<{ text: string | null; error: unknown }> {
+  try {
+    return { text: await readFile(path, 'utf8'), error: null };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { text: null, error: code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' ? null : error };
   }
 }
 

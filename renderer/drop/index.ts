@@ -13,6 +13,7 @@ export function dropFromDataTransfer(data: DataTransfer): Drop {
   const topLevel = Array.from(data.files);
   return {
     topLevel,
+    folderNames: entries.filter((entry) => entry.isDirectory).map((entry) => entry.name),
     files: async () => {
       if (entries.length === 0) return topLevel.map((file) => ({ file, relativePath: file.name }));
       return walkEntries(entries);

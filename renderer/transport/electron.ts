@@ -75,6 +75,10 @@ export class ElectronTransport implements Transport {
     };
   }
 
+  pathsOf(files: readonly File[]): string[] {
+    return files.map((file) => this.bridge.pathForFile(file)).filter((path) => path !== '');
+  }
+
   async addDrop(drop: Drop, destination: string, onStaging: (progress: StagingProgress) => void): Promise<Result<{ ids: string[] }>> {
     const paths = drop.topLevel.map((file) => this.bridge.pathForFile(file)).filter((path) => path !== '');
     onStaging({ filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 });

@@ -31,6 +31,8 @@ export interface Drop {
   topLevel: File[];
   /** Every file under what was dropped, walked lazily. */
   files(): Promise<DroppedFile[]>;
+  /** Names of the top-level items that are folders, where the drop tells (a drop event does; an input does not). */
+  folderNames?: readonly string[];
 }
 
 export interface StagingProgress {
@@ -47,6 +49,11 @@ export interface Transport {
   connect(listener: TransportListener): () => void;
   /** Hands dropped or picked files to core: by path in Electron, streamed to the host in a browser. */
   addDrop(drop: Drop, destination: string, onStaging: (progress: StagingProgress) => void): Promise<Result<{ ids: string[] }>>;
+  /**
+   * Paths of dropped items on the machine core runs on, where the shell knows them (Electron);
+   * absent where a drop arrives as bytes only (a browser), so it cannot become a sync root.
+   */
+  pathsOf?(files: readonly File[]): string[];
   /** Native pickers where the shell has them; null means the window uses its own file inputs. */
   readonly pickers: { files(): Promise<string[]>; folder(): Promise<string | null> } | null;
 }

@@ -105,6 +105,32 @@ describe('a watched folder', () => {
     await eventually(() => expect(Object.keys(tree(store)).sort()).toEqual(['.tierdropignore', 'kept.txt', 'later.txt', 'more.log', 'noise.log']));
   });
 
+  it('honours a .tierdropignore in a sub-folder for that folder only, and picks up its changes', async () => {
+    mkdirSync(join(folder, 'app', 'cache'), { recursive: true });
+    mkdirSync(join(folder, 'docs'));
+    writeFileSync(join(folder, 'app', '.tierdropignore'), 'cache/\n*.log\n/local.env\n');
+    writeFileSync(join(folder, 'app', 'main.ts'), 'kept');
+    writeFileSync(join(folder, 'app', 'cache', 'blob'), 'ignored');
+    writeFileSync(join(folder, 'app', 'debug.log'), 'ignored');
+    writeFileSync(join(folder, 'app', 'local.env'), 'ignored');
+    writeFileSync(join(folder, 'docs', 'debug.log'), 'kept: the rule is app/’s');
+    writeFileSync(join(folder, 'docs', 'local.env'), 'kept: anchored to app/');
+    const id = await watchRoot();
+    const kept = ['app/.tierdropignore', 'app/main.ts', 'docs/debug.log', 'docs/local.env'];
+    await eventually(() => expect(Object.keys(tree(store)).sort()).toEqual(kept));
+
+    writeFileSync(join(folder, 'app', 'later.log'), 'ignored');
+    writeFileSync(join(folder, 'app', 'later.ts'), 'kept');
+    await eventually(() => expect(Object.keys(tree(store)).sort()).toEqual([...kept, 'app/later.ts'].sort()));
+    await service.sync.whenIdle(id);
+    expect(Object.keys(tree(store))).not.toContain('app/later.log');
+
+    writeFileSync(join(folder, 'app', '.tierdropignore'), 'cache/\n');
+    await eventually(() =>
+      expect(Object.keys(tree(store)).sort()).toEqual([...kept, 'app/debug.log', 'app/later.log', 'app/later.ts', 'app/local.env'].sort()),
+    );
+  });
+
   it('does not follow symbolic links unless asked', async () => {
     const outside = tempDir('sync-link-target');
     cleanups.push(outside.cleanup);

@@ -33,8 +33,8 @@ export async function sync(args: string[]): Promise<number> {
 
 type RootOptions = { deletions: SyncDeletions; followSymlinks: boolean };
 
+/** Opens the service with every saved root asleep; `--watch` wakes them once its own root is added. */
 function open(output: Output): SyncService {
-  // Only the root named on the command line runs; the others wait for the app or `tierdrop serve`.
   const { service, warnings } = SyncService.open(resolveHome(), {}, { syncRoots: 'off' });
   for (const warning of warnings) output.info(warning);
   return service;
@@ -94,6 +94,11 @@ async function watch(folder: string, to: string, options: RootOptions, json: boo
   try {
     const added = await service.sync.add(folder, to, options, 'watch');
     output.info(`Watching ${added.folder} → ${added.destination} (sync root ${added.id.slice(0, 8)}). Ctrl-C stops; \`tierdrop sync ${added.folder} --to … --watch\` continues.`);
+    // Running until stopped, like `serve`: every other saved root that is not paused watches too.
+    // Started after the named one is added, so that root is not started twice.
+    service.sync.startAll();
+    const others = service.sync.list().filter((root) => root.id !== added.id && root.state !== 'paused').length;
+    if (others > 0) output.info(`Also watching ${others} other saved sync root${others === 1 ? '' : 's'} (\`tierdrop sync --list\`).`);
     await stopped;
     return EXIT_OK;
   } finally {
