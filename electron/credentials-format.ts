@@ -1,19 +1,23 @@
 // The credentials file: store secrets per destination, each encrypted by the OS keychain
 // (Electron's safeStorage) and never written in clear. The format is validated when read back.
 import { z } from 'zod';
+import { DestinationCredentials } from '../core/contract/index.js';
 import { TierdropError } from '../core/errors/index.js';
 
-export const StoreCredentials = z.object({
-  accessKeyId: z.string().min(1),
-  secretAccessKey: z.string().min(1),
-  sessionToken: z.string().min(1).optional(),
-});
-export type StoreCredentials = z.infer<typeof StoreCredentials>;
+/**
+ * One destination's credentials, as the contract declares them. Entries written before GCS keys
+ * could be entered carry no kind: they are S3 keys.
+ */
+export const StoreCredentials = z.preprocess(
+  (value) => (typeof value === 'object' && value !== null && !('kind' in value) ? { ...value, kind: 's3' } : value),
+  DestinationCredentials,
+);
+export type StoreCredentials = DestinationCredentials;
 
 const CredentialsFile = z.object({
   format: z.literal('tierdrop-credentials'),
   version: z.literal(1),
-  /** destination id → base64 of the encrypted JSON of StoreCredentials */
+  /** destination id → base64 of the encrypted JSON of its credentials */
   entries: z.record(z.string().min(1), z.string()),
 });
 

@@ -6,12 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Commands, type TierdropEvent } from '../core/contract/index.js';
+import { registerCredentialLookup } from '../core/backends/credentials.js';
 import { toErrorInfo } from '../core/errors/index.js';
+import { CredentialVault, isCredentialCommand } from '../core/host/credentials-vault.js';
 import { SyncService, resolveHome, resumeLastSession, type RecoveredEvent } from '../core/service/index.js';
 import { APP_INDEX_URL, APP_SCHEME, appResponseHeaders, fileForAppUrl } from './app-protocol.js';
 import { BatchTracker } from './batch-notices.js';
 import { CHANNELS } from './channels.js';
-import { readCredentials } from './credentials-store.js';
+import { keychainPersistence } from './credentials-store.js';
 import { parseCommandMessage, refusal } from './ipc-validation.js';
 import { menuTemplate } from './menu.js';
 import { isTrustedSender } from './sender.js';
@@ -25,6 +27,7 @@ const REMOTE_URLS = ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*']; // t
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 let service: SyncService | null = null;
+let credentials: CredentialVault | null = null;
 let mainWindow: BrowserWindow | null = null;
 let recovered: RecoveredEvent | null = null;
 let shutDown = false;
@@ -44,7 +47,11 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   const home = resolveHome();
-  applyStoredCredentials(home);
+  // Registered before anything resumes: last session's uploads need the keys entered for them.
+  const vault = new CredentialVault(keychainPersistence(home, safeStorage), () => service?.settings.destinations ?? []);
+  credentials = vault;
+  registerCredentialLookup((location) => vault.lookup(location));
+  if (vault.warning !== null) process.stderr.write(`Tierdrop: ${vault.warning}\n`);
   const opened = SyncService.open(home);
   service = opened.service;
   service.on(broadcast);
@@ -115,6 +122,8 @@ function registerIpc(): void {
     if (!isTrustedSender(event.senderFrame)) return refusal('access_denied', 'Only the Tierdrop window may send commands.');
     const parsed = parseCommandMessage(name, input);
     if (!parsed.ok) return parsed.answer;
+    // Secrets are kept here in main, sealed by the keychain; the window only learns set or not set.
+    if (isCredentialCommand(parsed.name)) return credentials ? credentials.handle(parsed.name, parsed.input) : refusal('internal', 'Tierdrop is still starting.');
     if (!service) return refusal('internal', 'Tierdrop is still starting.');
     const result = await service.handle(parsed.name, parsed.input);
     if (parsed.name === 'addFiles' && result.ok) {
@@ -159,19 +168,6 @@ function broadcast(event: TierdropEvent): void {
   }
   const notice = batches.observe(event);
   if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
-}
-
-/** Credentials saved with safeStorage reach core as the AWS environment of this process only. */
-function applyStoredCredentials(home: string): void {
-  try {
-    const stored = readCredentials(home, safeStorage).entries.get('default');
-    if (!stored || process.env['AWS_ACCESS_KEY_ID'] !== undefined) return;
-    process.env['AWS_ACCESS_KEY_ID'] = stored.accessKeyId;
-    process.env['AWS_SECRET_ACCESS_KEY'] = stored.secretAccessKey;
-    if (stored.sessionToken !== undefined) process.env['AWS_SESSION_TOKEN'] = stored.sessionToken;
-  } catch (error) {
-    process.stderr.write(`Tierdrop: ${toErrorInfo(error).message}\n`);
-  }
 }
 
 // Quitting mid-upload: in-flight requests are stopped and their uploads go back to the queue

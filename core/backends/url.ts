@@ -3,12 +3,13 @@
 // parsed into a location (pure, unit-tested) and opened into a backend plus the key prefix.
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ChecksumChoice } from '../contract/index.js';
+import { ChecksumChoice, parseServiceAccountKey } from '../contract/index.js';
 import { TierdropError } from '../errors/index.js';
+import { findCredentials } from './credentials.js';
 import { FsBackend } from './fs/index.js';
 import { validatePrefix } from './keys.js';
 import { GcsBackend } from './gcs/index.js';
-import { S3Backend } from './s3/index.js';
+import { S3Backend, environmentCredentials, type S3CredentialSource } from './s3/index.js';
 import type { StoreBackend } from './types.js';
 
 /** How a destination stores objects: tiered (HV + LT, the default) or direct (plain objects in LT). */
@@ -84,12 +85,18 @@ export function openStore(url: string, options: OpenStoreOptions = {}): OpenedSt
     return { backend: new FsBackend({ root: location.root }), prefix: '', ...common };
   }
   if (location.kind === 'gcs') {
-    const keyFile = location.keyFile ?? options.gcsKeyFile;
+    // A key named in the URL wins; then the one entered for this destination; then the setting.
+    const stored = findCredentials(location);
+    const entered = stored?.kind === 'gcs' ? stored : null;
+    const keyJson = location.keyFile === undefined && entered?.keyJson !== undefined ? parseServiceAccountKey(entered.keyJson) : null;
+    const keyFile = location.keyFile ?? entered?.keyFile ?? (keyJson === null ? options.gcsKeyFile : undefined);
+    const projectId = location.project ?? keyJson?.project_id;
     const backend = new GcsBackend({
       bucket: location.bucket,
       ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }),
-      ...(location.project === undefined ? {} : { projectId: location.project }),
+      ...(projectId === undefined ? {} : { projectId }),
       ...(keyFile === undefined ? {} : { keyFile }),
+      ...(keyJson === null ? {} : { serviceAccountKey: keyJson }),
       ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
     });
     return { backend, prefix: location.prefix, ...common };
@@ -99,9 +106,27 @@ export function openStore(url: string, options: OpenStoreOptions = {}): OpenedSt
     ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }),
     ...(location.region === undefined ? {} : { region: location.region }),
     checksum: location.checksum ?? options.checksum ?? 'crc32',
+    credentials: enteredOrEnvironmentCredentials(location),
     ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
   });
   return { backend, prefix: location.prefix, ...common };
+}
+
+/**
+ * S3 credentials entered for the destination, looked up at every request so that keys entered (or
+ * changed) after the destination was opened apply at once; else the AWS environment's.
+ */
+function enteredOrEnvironmentCredentials(location: StoreLocation): S3CredentialSource {
+  const environment = environmentCredentials();
+  return async () => {
+    const entered = findCredentials(location);
+    const credentials =
+      entered?.kind === 's3'
+        ? { accessKeyId: entered.accessKeyId, secretAccessKey: entered.secretAccessKey, ...(entered.sessionToken === undefined ? {} : { sessionToken: entered.sessionToken }) }
+        : await environment();
+    // Already expired for the SDK's cache, so it asks again on the next request (a map lookup).
+    return { ...credentials, expiration: new Date() };
+  };
 }
 
 export function parseStoreUrl(raw: string): StoreLocation {

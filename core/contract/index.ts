@@ -205,6 +205,58 @@ export type SyncRootView = z.infer<typeof SyncRootView>;
 const SyncRootId = z.object({ id: z.string().min(1) });
 
 // ---------------------------------------------------------------------------------------------
+// Credentials, per destination: entered in the window, kept by the shell (the OS keychain in the
+// app, an owner-only file in the host's home), used when the destination is opened, never sent back.
+
+const MAX_SECRET_CHARS = 8 * KiB; // far beyond any real key or session token; bounds what a page can make us store
+const MAX_KEY_JSON_CHARS = 64 * KiB; // a service account key file is about 2 KiB
+
+export const S3DestinationCredentials = z.object({
+  kind: z.literal('s3'),
+  accessKeyId: z.string().trim().min(1, 'the access key id is empty').max(256),
+  secretAccessKey: z.string().min(1, 'the secret access key is empty').max(MAX_SECRET_CHARS),
+  sessionToken: z.string().min(1).max(MAX_SECRET_CHARS).optional(),
+});
+
+/** The parts of a Google service account key that authenticate. */
+export const GcsServiceAccountKey = z.object({
+  client_email: z.string().min(1),
+  private_key: z.string().min(1),
+  project_id: z.string().min(1).optional(),
+});
+export type GcsServiceAccountKey = z.infer<typeof GcsServiceAccountKey>;
+
+/** A service account key: a file on the machine core runs on, or the key file's JSON itself. */
+export const GcsDestinationCredentials = z
+  .object({
+    kind: z.literal('gcs'),
+    keyFile: z.string().min(1).optional(),
+    keyJson: z.string().min(1).max(MAX_KEY_JSON_CHARS).optional(),
+  })
+  .refine((value) => (value.keyFile === undefined) !== (value.keyJson === undefined), 'give either a key file path or the key JSON, not both')
+  .refine((value) => value.keyJson === undefined || parseServiceAccountKey(value.keyJson) !== null, 'the key JSON is not a service account key (it needs client_email and private_key)');
+
+export const DestinationCredentials = z.discriminatedUnion('kind', [S3DestinationCredentials, GcsDestinationCredentials]);
+export type DestinationCredentials = z.infer<typeof DestinationCredentials>;
+
+/** All a window learns about stored credentials: whether there are any, and of which kind. */
+export const CredentialsStatus = z.object({
+  destinationId: z.string(),
+  set: z.boolean(),
+  kind: z.enum(['s3', 'gcs']).nullable(),
+});
+export type CredentialsStatus = z.infer<typeof CredentialsStatus>;
+
+export function parseServiceAccountKey(json: string): GcsServiceAccountKey | null {
+  try {
+    const parsed = GcsServiceAccountKey.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Commands (calls) and queries
 
 const Ids = z.object({ ids: z.array(z.string().min(1)).min(1) });
@@ -242,7 +294,8 @@ export const Commands = {
   /** Writes, reads back and deletes a small probe object; answers what failed and how to fix it. */
   testDestination: {
     input: z.object({ url: DestinationUrl }),
-    output: z.object({ latencyMs: z.number().min(0) }),
+    /** `warnings`: what works but has a limit, e.g. a store that ignores conditional writes (single-writer only). */
+    output: z.object({ latencyMs: z.number().min(0), warnings: z.array(z.string()).optional() }),
   },
   /**
    * Queues what a browser streamed into the staging batch `batch` (PUT /api/stage on the loopback
@@ -262,6 +315,16 @@ export const Commands = {
   listSyncRoots: { input: z.object({}), output: z.array(SyncRootView) },
   pauseSyncRoot: { input: SyncRootId, output: SyncRootView },
   resumeSyncRoot: { input: SyncRootId, output: SyncRootView },
+  /**
+   * Stores (or, with null, forgets) the credentials of a destination. Handled by the shell, which
+   * keeps the secret; the answer says only whether credentials are set.
+   */
+  setCredentials: {
+    input: z.object({ destinationId: z.string().min(1), credentials: DestinationCredentials.nullable() }),
+    output: CredentialsStatus,
+  },
+  /** Which destinations have credentials stored (never the credentials themselves). */
+  listCredentials: { input: z.object({}), output: z.array(CredentialsStatus) },
 } as const;
 export type CommandName = keyof typeof Commands;
 export type CommandInput<C extends CommandName> = z.infer<(typeof Commands)[C]['input']>;

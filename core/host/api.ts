@@ -5,6 +5,7 @@ import { Commands, DestinationUrl, MAX_OBJECT_BYTES, StagingBatchId, type Comman
 import { toErrorInfo } from '../errors/index.js';
 import type { SyncService } from '../service/index.js';
 import { readJsonBody } from './body.js';
+import { isCredentialCommand, type CredentialVault } from './credentials-vault.js';
 import type { EventStreams } from './event-stream.js';
 import { bearerToken, checkToken } from './guard.js';
 import { sendEnvelope, sendError } from './respond.js';
@@ -14,6 +15,8 @@ export interface ApiContext {
   token: string;
   streams: EventStreams;
   snapshot: () => Snapshot;
+  /** Secrets stay here: their commands are answered by the vault, never passed to the service. */
+  credentials: CredentialVault;
 }
 
 export async function handleApi(request: IncomingMessage, response: ServerResponse, url: URL, context: ApiContext): Promise<void> {
@@ -37,13 +40,13 @@ export async function handleApi(request: IncomingMessage, response: ServerRespon
   const command = /^\/api\/command\/([A-Za-z]+)$/.exec(url.pathname);
   if (command?.[1] !== undefined) {
     if (request.method !== 'POST') return methodNotAllowed(response, 'POST');
-    await runCommand(request, response, command[1], context.service);
+    await runCommand(request, response, command[1], context);
     return;
   }
   sendError(response, 404, 'not_found', `There is no ${url.pathname} here.`);
 }
 
-async function runCommand(request: IncomingMessage, response: ServerResponse, name: string, service: SyncService): Promise<void> {
+async function runCommand(request: IncomingMessage, response: ServerResponse, name: string, context: ApiContext): Promise<void> {
   const body = await readJsonBody(request);
   if (!body.ok) {
     response.setHeader('Connection', 'close'); // the rest of an oversized body is not read
@@ -54,7 +57,11 @@ async function runCommand(request: IncomingMessage, response: ServerResponse, na
     sendError(response, 200, 'invalid_input', `There is no command "${name}".`, `Known commands: ${Object.keys(Commands).join(', ')}.`);
     return;
   }
-  sendEnvelope(response, 200, await service.handle(name, body.value));
+  if (isCredentialCommand(name)) {
+    sendEnvelope(response, 200, context.credentials.handle(name, body.value));
+    return;
+  }
+  sendEnvelope(response, 200, await context.service.handle(name, body.value));
 }
 
 function isCommandName(name: string): name is CommandName {

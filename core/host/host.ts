@@ -5,9 +5,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { SettingsPatch, Snapshot, TierdropEvent } from '../contract/index.js';
+import { registerCredentialLookup } from '../backends/credentials.js';
 import { TierdropError } from '../errors/index.js';
 import { SyncService, resumeLastSession } from '../service/index.js';
 import { handleApi, type ApiContext } from './api.js';
+import { CredentialVault } from './credentials-vault.js';
 import { EventStreams } from './event-stream.js';
 import { checkSource } from './guard.js';
 import { sendError, sendText } from './respond.js';
@@ -16,6 +18,13 @@ import { serveStatic } from './static-files.js';
 const TOKEN_BYTES = 32; // 256 bits: not guessable, even by a page that can try for days
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 const LOOPBACK = '127.0.0.1';
+const CLOSE_GRACE_MS = 500; // requests already being answered get this long before their sockets are cut
+/**
+ * How long close waits for the service to put uploads back in the queue. A request stuck on a silent
+ * store may not be abortable; the journal already holds what was acknowledged, so the next start
+ * resumes it exactly as after a crash, and shutting down stays prompt.
+ */
+export const SERVICE_STOP_GRACE_MS = 3_000;
 
 export interface HostOptions {
   home: string;
@@ -35,8 +44,16 @@ export interface RunningHost {
   /** What to tell a person at start (a journal or settings file set aside, uploads resumed). */
   notice: string | null;
   warnings: string[];
-  /** Pauses running uploads (they go back to the queue for the next start), then stops serving. */
+  /**
+   * Stops serving (open event streams end, stuck sockets are cut after a short grace), then puts
+   * running uploads back in the queue for the next start. Resolves within a few seconds even when
+   * a request hangs.
+   */
   close(): Promise<void>;
+  /** Resolves once the service has really stopped (after close; later than it when a request hung). */
+  readonly serviceStopped: Promise<void>;
+  /** Whether the service has stopped yet. */
+  isServiceStopped(): boolean;
 }
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
@@ -47,8 +64,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const streams = new EventStreams(options.heartbeatIntervalMs);
   let notice: string | null = null;
   let server: Server | null = null;
+  let forgetCredentials: () => void = () => undefined;
 
   try {
+    // Before anything resumes: uploads from the last session need the credentials entered for them.
+    const credentials = CredentialVault.open(options.home, () => service.settings.destinations);
+    forgetCredentials = registerCredentialLookup((location) => credentials.lookup(location));
     const unsubscribe = service.on((event: TierdropEvent) => streams.publish(event));
     const recovered = await resumeLastSession(service, opened.journalSetAsidePath);
     notice = recovered?.message ?? null;
@@ -57,7 +78,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const snapshot = (): Snapshot => ({ transfers: service.engine.list(), settings: service.settings, notice });
     let port = 0;
     const handle = (request: IncomingMessage, response: ServerResponse) => {
-      route(request, response, port, rendererDir, { service, token, streams, snapshot }).catch((error: unknown) => {
+      route(request, response, port, rendererDir, { service, token, streams, snapshot, credentials }).catch((error: unknown) => {
         if (!response.headersSent) sendError(response, 500, 'internal', `The host failed: ${(error as Error).message}`);
         else response.destroy();
       });
@@ -67,25 +88,36 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     port = await listen(listening, options.port ?? 0);
 
     let closing: Promise<void> | null = null;
+    let serviceStopped = false;
+    let markStopped: () => void = () => undefined;
+    const stoppedPromise = new Promise<void>((resolve) => {
+      markStopped = resolve;
+    });
     return {
       url: `http://${LOOPBACK}:${port}/#token=${token}`,
       token,
       port,
       notice,
-      warnings: opened.warnings,
+      warnings: credentials.warning === null ? opened.warnings : [...opened.warnings, credentials.warning],
+      serviceStopped: stoppedPromise,
+      isServiceStopped: () => serviceStopped,
       close: () => {
         closing ??= (async () => {
           streams.close();
-          const stopped = new Promise<void>((resolve) => listening.close(() => resolve()));
-          listening.closeAllConnections();
-          await stopped;
+          await stopServing(listening, CLOSE_GRACE_MS);
           unsubscribe();
-          await service.dispose();
+          const disposing = service.dispose().finally(() => {
+            forgetCredentials();
+            serviceStopped = true;
+            markStopped();
+          });
+          await settlesWithin(disposing, SERVICE_STOP_GRACE_MS);
         })();
         return closing;
       },
     };
   } catch (error) {
+    forgetCredentials();
     streams.close();
     server?.close();
     await service.dispose();
@@ -111,6 +143,29 @@ async function route(
     return;
   }
   await serveStatic(request, response, rendererDir, url.pathname);
+}
+
+/** Refuses new connections, lets requests in flight finish for `graceMs`, then cuts what is left. */
+async function stopServing(server: Server, graceMs: number): Promise<void> {
+  const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  if (!(await settlesWithin(stopped, graceMs))) server.closeAllConnections();
+  await stopped;
+}
+
+/** Whether `work` settled within `ms`; it keeps running either way. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = work.then(() => true);
+  settled.catch(() => undefined); // a failure after the deadline has no one left to tell
+  try {
+    return await Promise.race([settled, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function listen(server: Server, port: number): Promise<number> {

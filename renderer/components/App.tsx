@@ -6,6 +6,7 @@ import { FilterBar } from './FilterBar.js';
 import { PickersProvider } from './Pickers.js';
 import { SettingsPanel } from './SettingsPanel.js';
 import { StatusStrip } from './StatusStrip.js';
+import { KeepSyncedChoice, SyncPanel } from './SyncPanel.js';
 import { Toasts } from './Toasts.js';
 import { TopBar } from './TopBar.js';
 import { TransferList } from './TransferList.js';
@@ -31,6 +32,8 @@ export function App() {
         <DropOverlay />
         <Toasts />
         <SettingsPanel />
+        <SyncPanel />
+        <KeepSyncedChoice />
       </div>
     </PickersProvider>
   );

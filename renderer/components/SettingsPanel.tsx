@@ -1,14 +1,15 @@
-// Settings as a side sheet: destinations (add, edit, test the connection, remove) and how
-// transfers run (part size, parallel parts, files at once, bandwidth limit).
+// Settings as a side sheet: destinations (add, edit, credentials, test the connection, remove) and
+// how transfers run (part size, parallel parts, files at once, bandwidth limit).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { DestinationUrl, type Destination } from '../../core/contract/index.js';
-import { describeDestinationUrl } from '../logic/destination.js';
+import { DestinationCredentials, DestinationUrl, type Destination } from '../../core/contract/index.js';
+import { EMPTY_CREDENTIAL_FIELDS, credentialsFromFields, type CredentialFields } from '../logic/credentials-form.js';
+import { describeDestinationUrl, type DestinationKind } from '../logic/destination.js';
 import { selectDestinations } from '../store/selectors.js';
 import { formFromSettings, patchFromForm, type TransferForm } from '../logic/settings-form.js';
 import { CloseIcon } from './icons.js';
 import { useApp } from './context.js';
 
-type TestResult = { state: 'running' } | { state: 'ok'; latencyMs: number } | { state: 'failed'; message: string; hint?: string };
+type TestResult = { state: 'running' } | { state: 'ok'; latencyMs: number; warnings: string[] } | { state: 'failed'; message: string; hint?: string };
 
 export function SettingsPanel() {
   const open = useApp((state) => state.settingsOpen);
@@ -55,13 +56,18 @@ function Destinations() {
   const [results, setResults] = useState<Record<string, TestResult>>({});
   const testDestination = useApp((state) => state.testDestination);
   const removeDestination = useApp((state) => state.removeDestination);
+  const refreshCredentials = useApp((state) => state.refreshCredentials);
+
+  useEffect(() => {
+    void refreshCredentials();
+  }, [refreshCredentials, destinations]);
 
   const runTest = async (destination: Destination) => {
     setResults((all) => ({ ...all, [destination.id]: { state: 'running' } }));
     const answer = await testDestination(destination.url);
     setResults((all) => ({
       ...all,
-      [destination.id]: answer.ok ? { state: 'ok', latencyMs: answer.value.latencyMs } : { state: 'failed', message: answer.error.message, ...(answer.error.hint ? { hint: answer.error.hint } : {}) },
+      [destination.id]: answer.ok ? { state: 'ok', latencyMs: answer.value.latencyMs, warnings: answer.value.warnings ?? [] } : { state: 'failed', message: answer.error.message, ...(answer.error.hint ? { hint: answer.error.hint } : {}) },
     }));
   };
 
@@ -96,6 +102,7 @@ function Destinations() {
                   <span className="badge badge-mode">{info.mode === 'tiered' ? 'Tiered' : 'Direct'}</span>
                 </div>
                 <code className="destination-url">{destination.url}</code>
+                {info.kind === 's3' || info.kind === 'gcs' ? <Credentials destination={destination} kind={info.kind} /> : null}
                 {result ? <TestOutcome result={result} /> : null}
               </div>
               <div className="destination-item-actions">
@@ -117,13 +124,119 @@ function Destinations() {
   );
 }
 
+/**
+ * A destination's credentials: whether some are entered, and a form to enter, replace or forget
+ * them. The secret goes to the shell and is dropped from this form as soon as it is stored.
+ */
+function Credentials({ destination, kind }: { destination: Destination; kind: Extract<DestinationKind, 's3' | 'gcs'> }) {
+  const status = useApp((state) => state.credentials[destination.id]);
+  const saveCredentials = useApp((state) => state.saveCredentials);
+  const [editing, setEditing] = useState(false);
+  const [fields, setFields] = useState<CredentialFields>(EMPTY_CREDENTIAL_FIELDS);
+  const [problem, setProblem] = useState<string | null>(null);
+  const set = status?.set === true;
+  const field = (name: keyof CredentialFields) => ({
+    value: fields[name],
+    onChange: (event: { currentTarget: { value: string } }) => {
+      const value = event.currentTarget.value;
+      setFields((current) => ({ ...current, [name]: value }));
+    },
+  });
+
+  const close = () => {
+    setFields(EMPTY_CREDENTIAL_FIELDS);
+    setProblem(null);
+    setEditing(false);
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const checked = DestinationCredentials.safeParse(credentialsFromFields(kind, fields));
+    if (!checked.success) return setProblem(checked.error.issues[0]?.message ?? 'These credentials are incomplete.');
+    if (await saveCredentials(destination.id, checked.data)) close();
+  };
+
+  const label = kind === 's3' ? 'access keys' : 'service account key';
+  return (
+    <div className="credentials" data-testid="credentials">
+      <p className="credentials-status" style={{ margin: 0, fontSize: 12.5, color: 'var(--text-2)' }}>
+        <span className={`dot ${set ? 'dot-success' : 'dot-neutral'}`} aria-hidden="true" />{' '}
+        {set ? `Credentials entered (${label}); kept by Tierdrop, not shown again.` : `No credentials entered: ${kind === 's3' ? 'the AWS environment (AWS_ACCESS_KEY_ID, AWS_PROFILE)' : 'Application Default Credentials'} will be used.`}
+      </p>
+      {editing ? (
+        <form className="destination-form" aria-label={`Credentials for ${destination.name}`} onSubmit={(event) => void submit(event)} autoComplete="off">
+          {kind === 's3' ? (
+            <>
+              <label className="field">
+                <span>Access key ID</span>
+                <input {...field('accessKeyId')} spellCheck={false} autoComplete="off" autoFocus />
+              </label>
+              <label className="field">
+                <span>Secret access key</span>
+                <input {...field('secretAccessKey')} type="password" autoComplete="new-password" />
+              </label>
+              <label className="field">
+                <span>Session token (optional)</span>
+                <input {...field('sessionToken')} type="password" autoComplete="new-password" />
+              </label>
+            </>
+          ) : (
+            <>
+              <label className="field">
+                <span>Key file path</span>
+                <input {...field('keyFile')} placeholder="/home/me/keys/uploader.json" spellCheck={false} autoFocus />
+                <small>A service account key file on the computer Tierdrop runs on…</small>
+              </label>
+              <label className="field">
+                <span>…or the key file's contents</span>
+                <input {...field('keyJson')} type="password" autoComplete="new-password" placeholder="Paste the JSON key" />
+              </label>
+            </>
+          )}
+          {problem ? (
+            <p className="field-error" role="alert">
+              {problem}
+            </p>
+          ) : null}
+          <div className="form-actions">
+            <button type="submit" className="button button-primary">
+              Save credentials
+            </button>
+            <button type="button" className="button button-quiet" onClick={close}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <div className="destination-item-actions">
+          <button type="button" className="button button-quiet" onClick={() => setEditing(true)} aria-label={`${set ? 'Replace' : 'Enter'} credentials for ${destination.name}`}>
+            {set ? 'Replace credentials' : 'Enter credentials'}
+          </button>
+          {set ? (
+            <button type="button" className="button button-quiet button-danger" onClick={() => void saveCredentials(destination.id, null)} aria-label={`Forget credentials for ${destination.name}`}>
+              Forget credentials
+            </button>
+          ) : null}
+        </div>
+      )}
+    </div>
+  );
+}
+
 function TestOutcome({ result }: { result: TestResult }) {
   if (result.state === 'running') return <p className="test-result" role="status">Testing…</p>;
   if (result.state === 'ok') {
     return (
-      <p className="test-result test-ok" role="status">
-        Connected — wrote, read and deleted a test object in {result.latencyMs} ms.
-      </p>
+      <>
+        <p className="test-result test-ok" role="status">
+          Connected — wrote, read and deleted a test object in {result.latencyMs} ms.
+        </p>
+        {result.warnings.map((warning) => (
+          <p key={warning} className="test-result test-warning" role="note">
+            {warning}
+          </p>
+        ))}
+      </>
     );
   }
   return (

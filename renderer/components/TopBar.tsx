@@ -6,6 +6,7 @@ import { selectDestinations } from '../store/selectors.js';
 import { FolderIcon, GearIcon, PlusFileIcon } from './icons.js';
 import { useApp } from './context.js';
 import { usePickers } from './Pickers.js';
+import { SyncButton } from './SyncPanel.js';
 
 export function TopBar() {
   const { destinations, destinationId, chooseDestination, openSettings } = useApp(
@@ -67,6 +68,7 @@ export function TopBar() {
         <button type="button" className="button" onClick={pickFolder}>
           <FolderIcon /> Add folder
         </button>
+        <SyncButton />
         <button type="button" className="icon-button" aria-label="Settings" title="Settings" onClick={() => openSettings(true)}>
           <GearIcon />
         </button>

@@ -1,6 +1,8 @@
 // The virtualized transfer list: only the rows in view are in the DOM, so 10,000 transfers scroll
-// like ten. One row is "active" (roving tab stop); arrows move it, Space selects, Enter opens or
-// closes a folder, Delete cancels the selection and Ctrl/Cmd+A selects everything shown.
+// like ten. The rows are rebuilt only when the list's shape changes (transfers added or removed, a
+// state changed), never for progress: each row follows its own transfer. One row is "active" (roving
+// tab stop); arrows move it, Space selects, Enter opens or closes a folder, Delete cancels the
+// selection and Ctrl/Cmd+A selects everything shown.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
@@ -11,18 +13,19 @@ import { EmptyState } from './EmptyState.js';
 import { GroupRow } from './GroupRow.js';
 import { SelectionBar } from './SelectionBar.js';
 import { TransferRow } from './TransferRow.js';
-import { useApp } from './context.js';
+import { useApp, useAppStore } from './context.js';
 
 const TRANSFER_ROW_PX = 60; // two lines of text plus breathing room
 const FAILED_ROW_PX = 96; // two lines of reason and one of what to do about it
 const GROUP_ROW_PX = 48;
 const OVERSCAN_ROWS = 8; // rows rendered beyond the viewport so fast scrolling never shows blanks
+const MIN_SLOTS = 64; // more row slots than a tall window shows, so the modulus rarely changes
 
 export function TransferList() {
-  const { order, transfers, filter, search, collapsed, selection } = useApp(
+  const { order, listRevision, filter, search, collapsed, selection } = useApp(
     useShallow((state) => ({
       order: state.order,
-      transfers: state.transfers,
+      listRevision: state.listRevision,
       filter: state.filter,
       search: state.search,
       collapsed: state.collapsed,
@@ -35,26 +38,23 @@ export function TransferList() {
   const actOnSelection = useApp((state) => state.actOnSelection);
   const act = useApp((state) => state.act);
 
-  const rows = useMemo(() => buildRows(order, transfers, { filter, search, collapsed }), [order, transfers, filter, search, collapsed]);
+  const store = useAppStore();
+  // Rows, heights and keys together, once per change of the list's shape: `listRevision` moves
+  // whenever a transfer's state does, so the transfers read here are current for all three.
+  const layout = useMemo(() => {
+    const transfers = store.getState().transfers;
+    const built = buildRows(order, transfers, { filter, search, collapsed });
+    return { rows: built, heights: built.map((row) => rowHeight(row, transfers)), keys: built.map((row, index) => rowKey(row, index, transfers)) };
+  }, [store, order, listRevision, filter, search, collapsed]);
+  const rows = layout.rows;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [activeIndex, setActiveIndex] = useState(0);
   const anchorIndex = useRef(0);
   const pendingFocus = useRef<number | null>(null);
 
-  // Heights and keys are computed once per change of the rows, not per scroll frame: the virtualizer
-  // re-measures every row whenever these callbacks change identity. A failed row is taller, and its
-  // key changes with it so the virtualizer measures it again.
-  const layout = useMemo(() => {
-    const keys = rows.map((row, index) => rowKey(row, index, transfers));
-    return { heights: rows.map((row) => rowHeight(row, transfers)), keys, signature: keys.join('\n') };
-  }, [rows, transfers]);
-  // Progress changes `transfers` ten times a second without changing any key: keep the old layout
-  // (and the callbacks' identity) unless the keys really changed.
-  const stableLayout = useRef(layout);
-  if (stableLayout.current !== layout && stableLayout.current.signature !== layout.signature) stableLayout.current = layout;
-  const signature = stableLayout.current.signature;
-  const estimateSize = useCallback((index: number) => stableLayout.current.heights[index] ?? TRANSFER_ROW_PX, [signature]);
-  const getItemKey = useCallback((index: number) => stableLayout.current.keys[index] ?? `missing-${index}`, [signature]);
+  // The virtualizer recomputes every offset when these change identity, so they follow the layout.
+  const estimateSize = useCallback((index: number) => layout.heights[index] ?? TRANSFER_ROW_PX, [layout]);
+  const getItemKey = useCallback((index: number) => layout.keys[index] ?? `missing-${index}`, [layout]);
   const getScrollElement = useCallback(() => scrollRef.current, []);
 
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement, estimateSize, overscan: OVERSCAN_ROWS, getItemKey });
@@ -83,6 +83,7 @@ export function TransferList() {
   const onRowClick = useCallback(
     (index: number, event: MouseEvent) => {
       setActiveIndex(index);
+      pendingFocus.current = index; // the clicked row becomes the active one, under a new key
       if (event.shiftKey) {
         const [from, to] = anchorIndex.current < index ? [anchorIndex.current, index] : [index, anchorIndex.current];
         select(idsInRows(rows.slice(from, to + 1).map((row) => (row.kind === 'group' ? { ...row, collapsed: true } : row))), 'replace');
@@ -147,6 +148,8 @@ export function TransferList() {
   };
 
   if (order.length === 0) return <EmptyState />;
+  const virtualItems = virtualizer.getVirtualItems();
+  const slots = slotCount(virtualItems.length);
 
   return (
     <section className="list" aria-label="Transfers">
@@ -168,11 +171,11 @@ export function TransferList() {
       ) : (
         <div className="list-scroll" ref={scrollRef} onKeyDown={onKeyDown} data-testid="transfer-list">
           <div role="list" aria-label={`${rows.length.toLocaleString('en-US')} rows`} style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-            {virtualizer.getVirtualItems().map((item) => {
+            {virtualItems.map((item) => {
               const row = rows[item.index];
               if (!row) return null;
               return (
-                <div key={item.key} className="row-slot" style={{ transform: `translateY(${item.start}px)`, height: item.size }}>
+                <div key={slotKey(item.index, item.key, boundedActive, slots)} className="row-slot" style={{ transform: `translateY(${item.start}px)`, height: item.size, contain: 'strict' }}>
                   {row.kind === 'group' ? (
                     <GroupRow
                       group={row.group}
@@ -208,4 +211,20 @@ function rowKey(row: Row | undefined, index: number, transfers: ReadonlyMap<stri
   if (!row) return `missing-${index}`;
   if (row.kind === 'group') return `group:${row.group.id}`;
   return isFailedRow(row, transfers) ? `${row.id}:failed` : row.id;
+}
+
+/**
+ * Rows are recycled by slot while scrolling: the row scrolled out hands its DOM to the row scrolled
+ * in, which patches a few texts and attributes instead of building and removing a whole subtree
+ * every frame. Slots in view never collide (there are more slots than rows in view). The active
+ * row keeps its own key, so the element with the keyboard focus always shows the same transfer.
+ */
+function slotKey(index: number, key: string | number | bigint, activeIndex: number, slots: number): string {
+  return index === activeIndex ? `active:${String(key)}` : `slot:${index % slots}`;
+}
+
+function slotCount(rowsInView: number): number {
+  let slots = MIN_SLOTS;
+  while (slots <= rowsInView) slots *= 2;
+  return slots;
 }

@@ -1,5 +1,6 @@
 // One transfer: name and key (or what failed and what to do), size, progress, speed, time left,
-// the state chip and its actions. Re-renders only when its own transfer changes.
+// the state chip and its actions. Re-renders only when its own transfer changes, or when the list
+// recycles its element for another transfer while scrolling.
 import { memo, type MouseEvent } from 'react';
 import { baseName, formatBytes, formatEta, formatSpeed, percentDone } from '../logic/format.js';
 import { canCancel, canPause, canResume, canRetry, isMoving, stateLabel, stateTone } from '../logic/states.js';
@@ -72,7 +73,8 @@ export const TransferRow = memo(function TransferRow({ id, index, grouped, activ
           aria-valuemax={100}
           aria-valuenow={percent}
         >
-          <span className="progress-fill" style={{ width: `${percent}%` }} />
+          {/* Keyed by transfer: a recycled row starts its bar afresh instead of animating from the last one's width. */}
+          <span key={id} className="progress-fill" style={{ width: `${percent}%` }} />
         </span>
         <span className="progress-percent">{percent}%</span>
       </span>

@@ -108,3 +108,24 @@ export function idsInRows(rows: readonly Row[]): string[] {
   }
   return ids;
 }
+
+export interface GroupProgress {
+  sizeBytes: number;
+  bytesDone: number;
+  done: number;
+  failed: number;
+}
+
+/** A group's live totals: its rows are built once, its bar follows every progress batch. */
+export function groupProgress(ids: readonly string[], transfers: ReadonlyMap<string, TransferView>): GroupProgress {
+  const progress: GroupProgress = { sizeBytes: 0, bytesDone: 0, done: 0, failed: 0 };
+  for (const id of ids) {
+    const transfer = transfers.get(id);
+    if (!transfer) continue;
+    progress.sizeBytes += transfer.sizeBytes;
+    progress.bytesDone += Math.min(transfer.bytesDone, transfer.sizeBytes);
+    if (transfer.state === 'done') progress.done += 1;
+    else if (transfer.state === 'failed') progress.failed += 1;
+  }
+  return progress;
+}

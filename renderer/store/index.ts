@@ -2,10 +2,11 @@
 // destinations (from the snapshot and command answers), and ui (filter, search, selection, groups,
 // toasts, panels). Actions live here and go through the Transport; components only select and call.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { CommandInput, CommandName, CommandOutput, Destination, ErrorInfo, Result, Settings, SettingsPatch, TierdropEvent } from '../../core/contract/index.js';
+import type { CommandInput, CommandName, CommandOutput, CredentialsStatus, Destination, DestinationCredentials, ErrorInfo, Result, Settings, SettingsPatch, TierdropEvent } from '../../core/contract/index.js';
 import { baseName } from '../logic/format.js';
 import { FILTERS, eligibleIds, type BulkAction, type Filter } from '../logic/states.js';
 import type { ConnectionState, Drop, Snapshot, StagingProgress, Transport } from '../transport/index.js';
+import { createSyncSlice, type SyncSlice } from './sync.js';
 import { applyEvents, emptyTransfers, fromSnapshot, withoutTransfers, type TransfersState } from './transfers.js';
 
 export interface ToastAction {
@@ -24,6 +25,8 @@ export interface Toast {
 export interface SettingsSlice {
   settings: Settings | null;
   destinationId: string | null;
+  /** Whether each destination has credentials entered (never the credentials: the shell keeps them). */
+  credentials: Readonly<Record<string, CredentialsStatus>>;
 }
 
 export interface UiSlice {
@@ -52,7 +55,10 @@ export interface Actions {
   saveSettings(patch: SettingsPatch): Promise<boolean>;
   saveDestination(destination: Omit<Destination, 'id'> & { id?: string }): Promise<Destination | null>;
   removeDestination(id: string): Promise<void>;
-  testDestination(url: string): Promise<Result<{ latencyMs: number }>>;
+  testDestination(url: string): Promise<Result<{ latencyMs: number; warnings?: string[] }>>;
+  refreshCredentials(): Promise<void>;
+  /** Hands the credentials to the shell (null forgets them); true when they were stored. */
+  saveCredentials(destinationId: string, credentials: DestinationCredentials | null): Promise<boolean>;
   // ui
   setFilter(filter: Filter): void;
   setSearch(search: string): void;
@@ -65,14 +71,14 @@ export interface Actions {
   copyText(text: string, what: string): Promise<void>;
 }
 
-export type AppState = TransfersState & SettingsSlice & UiSlice & Actions;
+export type AppState = TransfersState & SettingsSlice & UiSlice & Actions & SyncSlice;
 export type AppStore = StoreApi<AppState>;
 
 const DESTINATION_KEY = 'tierdrop.destination';
 /** Errors fixed by editing the destination (its URL or credentials), so their toast opens settings. */
 const DESTINATION_PROBLEMS: ReadonlySet<ErrorInfo['code']> = new Set(['access_denied', 'invalid_credentials', 'not_found']);
 const INFO_TOAST_MS = 6_000; // long enough to read a sentence, short enough not to pile up
-const EVENT_FLUSH_MS = 16; // one display frame: batches bursts without visible delay
+const EVENT_FLUSH_MS = 100; // when no frame comes (a hidden window, tests): events still land, ten times a second
 const MAX_TOASTS = 4; // older ones give way; errors stay visible until dismissed or displaced
 
 export function createAppStore(transport: Transport, now: () => number = Date.now): AppStore {
@@ -107,9 +113,10 @@ export function createAppStore(transport: Transport, now: () => number = Date.no
 
     // Events are queued and applied together once per frame: one set(), one render, however many arrived.
     let pending: TierdropEvent[] = [];
-    let flushTimer: ReturnType<typeof setTimeout> | null = null;
+    let flushScheduled = false;
     const flush = (): void => {
-      flushTimer = null;
+      if (!flushScheduled) return; // the frame and the fallback timer both fire; the first one applies
+      flushScheduled = false;
       const events = pending;
       pending = [];
       const before = get().transfers;
@@ -143,8 +150,13 @@ export function createAppStore(transport: Transport, now: () => number = Date.no
     };
 
     const onEvent = (event: TierdropEvent): void => {
+      if (event.type === 'sync.updated') return onSyncEvent(event); // a few a second at most: applied at once
       pending.push(event);
-      flushTimer ??= setTimeout(flush, EVENT_FLUSH_MS);
+      if (flushScheduled) return;
+      flushScheduled = true;
+      // One store update per painted frame, just before the paint, however many events arrived.
+      if (typeof requestAnimationFrame === 'function') requestAnimationFrame(flush);
+      setTimeout(flush, EVENT_FLUSH_MS);
     };
 
     const onSnapshot = (snapshot: Snapshot): void => {
@@ -162,6 +174,19 @@ export function createAppStore(transport: Transport, now: () => number = Date.no
       return settings?.destinations.find((destination) => destination.id === destinationId) ?? null;
     };
 
+    const uploadDrop = async (drop: Drop): Promise<void> => {
+      const destination = currentDestination();
+      if (!destination) {
+        get().toast({ tone: 'error', title: 'Choose a destination first.', action: { label: 'Open settings', run: () => get().openSettings(true) } });
+        return;
+      }
+      const answer = await transport.addDrop(drop, destination.url, (staging) => set({ staging }));
+      set({ staging: null });
+      if (!answer.ok) showError(`Could not add to ${destination.name}`, answer.error, () => void get().addDrop(drop));
+    };
+
+    const { onSyncEvent, ...sync } = createSyncSlice(transport, set, get, { toast: (toast) => get().toast(toast), currentDestination, uploadDrop });
+
     const afterSettings = (settings: Settings): void => {
       set((state) => ({ settings, destinationId: pickDestination(settings.destinations, state.destinationId) }));
     };
@@ -170,6 +195,7 @@ export function createAppStore(transport: Transport, now: () => number = Date.no
       ...emptyTransfers,
       settings: null,
       destinationId: readStored(DESTINATION_KEY),
+      credentials: {},
       connection: 'connecting',
       filter: 'all',
       search: '',
@@ -181,15 +207,11 @@ export function createAppStore(transport: Transport, now: () => number = Date.no
 
       start: () => transport.connect({ snapshot: onSnapshot, event: onEvent, connection: (connection) => set({ connection }) }),
 
+      ...sync,
+
       addDrop: async (drop) => {
-        const destination = currentDestination();
-        if (!destination) {
-          get().toast({ tone: 'error', title: 'Choose a destination first.', action: { label: 'Open settings', run: () => get().openSettings(true) } });
-          return;
-        }
-        const answer = await transport.addDrop(drop, destination.url, (staging) => set({ staging }));
-        set({ staging: null });
-        if (!answer.ok) showError(`Could not add to ${destination.name}`, answer.error, () => void get().addDrop(drop));
+        if (await sync.offerKeepSynced(drop)) return; // folders with paths: the person chooses first
+        await uploadDrop(drop);
       },
 
       addPaths: async (paths) => {
@@ -254,6 +276,17 @@ export function createAppStore(transport: Transport, now: () => number = Date.no
       },
 
       testDestination: (url) => transport.command('testDestination', { url }),
+
+      refreshCredentials: async () => {
+        const answer = await transport.command('listCredentials', {});
+        if (answer.ok) set({ credentials: Object.fromEntries(answer.value.map((status) => [status.destinationId, status])) });
+      },
+
+      saveCredentials: async (destinationId, credentials) => {
+        const status = await call('setCredentials', { destinationId, credentials }, credentials === null ? 'Could not forget the credentials' : 'Could not save the credentials');
+        if (status) set((state) => ({ credentials: { ...state.credentials, [destinationId]: status } }));
+        return status !== null;
+      },
 
       setFilter: (filter) => set({ filter: FILTERS.includes(filter) ? filter : 'all' }),
       setSearch: (search) => set({ search }),

@@ -8,10 +8,16 @@ export interface TransfersState {
   transfers: ReadonlyMap<string, TransferView>;
   /** Ids in the order they were added (oldest first). */
   order: readonly string[];
+  /**
+   * Changes when the list's shape can change: a transfer added or removed, or one changing state
+   * (filters and row heights depend on it). Progress alone leaves it as it is, so the rows of
+   * 10,000 transfers are rebuilt a few times, not on every progress batch.
+   */
+  listRevision: number;
   throughput: readonly ThroughputSample[];
 }
 
-export const emptyTransfers: TransfersState = { transfers: new Map(), order: [], throughput: [] };
+export const emptyTransfers: TransfersState = { transfers: new Map(), order: [], listRevision: 0, throughput: [] };
 
 export function fromSnapshot(list: readonly TransferView[], previous: TransfersState): TransfersState {
   // Files added together share a millisecond; by key they come back in the order a folder lists them.
@@ -19,6 +25,7 @@ export function fromSnapshot(list: readonly TransferView[], previous: TransfersS
   return {
     transfers: new Map(sorted.map((transfer) => [transfer.id, transfer])),
     order: sorted.map((transfer) => transfer.id),
+    listRevision: previous.listRevision + 1,
     throughput: previous.throughput, // the chart's history survives a reconnect
   };
 }
@@ -30,6 +37,7 @@ export function fromSnapshot(list: readonly TransferView[], previous: TransfersS
 export function applyEvents(state: TransfersState, events: readonly TierdropEvent[], atMs: number): TransfersState {
   let transfers: Map<string, TransferView> | null = null;
   let added: string[] | null = null;
+  let reshaped = false;
   let progressed = false;
   for (const event of events) {
     if (event.type === 'transfer.progress') {
@@ -37,7 +45,9 @@ export function applyEvents(state: TransfersState, events: readonly TierdropEven
       progressed = applyProgress(transfers, event.items) || progressed;
     } else if (event.type === 'transfer.updated' || event.type === 'transfer.finished') {
       transfers ??= new Map(state.transfers);
-      if (!transfers.has(event.transfer.id)) (added ??= []).push(event.transfer.id);
+      const known = transfers.get(event.transfer.id);
+      if (!known) (added ??= []).push(event.transfer.id);
+      else if (known.state !== event.transfer.state || known.key !== event.transfer.key) reshaped = true;
       transfers.set(event.transfer.id, event.transfer);
     }
     // Other events (journal.recovered, sync.*) are facts for toasts and other slices, not transfer state.
@@ -46,6 +56,7 @@ export function applyEvents(state: TransfersState, events: readonly TierdropEven
   return {
     transfers,
     order: added === null ? state.order : [...state.order, ...added],
+    listRevision: added !== null || reshaped ? state.listRevision + 1 : state.listRevision,
     throughput: progressed ? recordThroughput(state.throughput, atMs, totalSpeed(transfers.values())) : state.throughput,
   };
 }
@@ -77,7 +88,7 @@ export function withoutTransfers(state: TransfersState, ids: readonly string[]):
   const gone = new Set(ids);
   const transfers = new Map(state.transfers);
   for (const id of gone) transfers.delete(id);
-  return { ...state, transfers, order: state.order.filter((id) => !gone.has(id)) };
+  return { ...state, transfers, order: state.order.filter((id) => !gone.has(id)), listRevision: state.listRevision + 1 };
 }
 
 export function totalSpeed(transfers: Iterable<TransferView>): number {

@@ -1,12 +1,13 @@
 // Pausing and resuming from the window, and a wrong destination: the store receives nothing for a
 // paused upload and the rest after Resume; a missing bucket shows what failed and what to do, and
-// Retry after fixing it finishes the upload.
+// Retry after fixing it finishes the upload. Credentials entered in Settings reach the host, not the window.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB } from '../../core/contract/index.js';
 import type { RunningHost } from '../../core/host/index.js';
 import { screenshot } from '../support/browser.js';
 import { sha256OfFile, writeRandomFile } from '../support/files.js';
+import { DEFAULT_CREDENTIALS } from '../support/s3-server/index.js';
 import { waitFor } from '../support/service.js';
 import { addDestination, chooseDestination, command, openApp, s3Url, sha256OfObject, startTestHost, startWorld, visibleProgress, type E2eWorld } from './harness.js';
 
@@ -82,6 +83,19 @@ describe('a wrong destination', () => {
     await dialog.getByLabel('URL').fill(brokenUrl);
     await dialog.getByRole('button', { name: 'Add', exact: true }).click();
     const item = dialog.locator('[data-destination="Client delivery"]');
+
+    // Its keys are entered in password fields, go to the host, and only "entered" comes back.
+    await item.getByRole('button', { name: 'Enter credentials for Client delivery' }).click();
+    const form = item.getByRole('form', { name: 'Credentials for Client delivery' });
+    await form.getByLabel('Access key ID').fill(DEFAULT_CREDENTIALS.accessKeyId);
+    await form.getByLabel('Secret access key').fill(DEFAULT_CREDENTIALS.secretAccessKey);
+    expect(await form.getByLabel('Secret access key').getAttribute('type')).toBe('password');
+    await form.getByRole('button', { name: 'Save credentials' }).click();
+    await item.getByText(/Credentials entered/).waitFor();
+    const statuses = await command<Array<{ destinationId: string; set: boolean }>>(origin, host.token, 'listCredentials', {});
+    expect(statuses.filter((status) => status.set)).toHaveLength(1);
+    expect(JSON.stringify(statuses)).not.toContain(DEFAULT_CREDENTIALS.secretAccessKey);
+
     await item.getByRole('button', { name: 'Test connection' }).click();
     const outcome = item.getByRole('alert');
     await outcome.waitFor();
@@ -102,7 +116,7 @@ describe('a wrong destination', () => {
     const row = page.getByRole('listitem', { name: /^report\.pdf, / });
     await pollUntil(async () => (await row.getAttribute('data-state')) === 'failed', 60_000, 'the upload to fail');
     const reason = await row.getByRole('note').textContent();
-    expect(reason).toMatch(/not-created-yet|bucket/i);
+    expect(reason).toMatch(/bucket not-created-yet does not exist at .*: create it there, or fix the bucket name/);
     await page.getByRole('radio', { name: /^Failed/ }).click();
     await screenshot(page, '08-failed');
 

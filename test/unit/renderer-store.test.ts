@@ -60,8 +60,12 @@ class ScriptedTransport implements Transport {
 let transport: ScriptedTransport;
 let store: AppStore;
 
+const FRAME_MS = 16; // a 60 Hz display
+
 beforeEach(() => {
   vi.useFakeTimers();
+  // A display's frames, on the fake clock: the store applies events just before each paint.
+  vi.stubGlobal('requestAnimationFrame', (paint: (atMs: number) => void) => setTimeout(() => paint(performance.now()), FRAME_MS));
   transport = new ScriptedTransport();
   store = createAppStore(transport, () => 5_000);
   store.getState().start();
@@ -74,6 +78,7 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.unstubAllGlobals();
 });
 
 describe('mirroring core', () => {
@@ -84,6 +89,32 @@ describe('mirroring core', () => {
     expect(state.toasts.map((toast) => toast.title)).toEqual(['Resumed 2 transfers from your last session.']);
     transport.listener?.snapshot({ transfers: [], settings: Settings.parse({}), notice: 'Resumed 2 transfers from your last session.' });
     expect(store.getState().toasts).toHaveLength(1);
+  });
+
+  it('applies events ten times a second when no frame comes (a hidden window)', () => {
+    vi.stubGlobal('requestAnimationFrame', undefined);
+    const hidden = createAppStore(transport, () => 5_000);
+    hidden.getState().start();
+    const updates = vi.fn();
+    hidden.subscribe(updates);
+    for (let index = 0; index < 50; index += 1) transport.emit({ type: 'transfer.updated', transfer: transfer(`h${index}`) });
+    vi.advanceTimersByTime(FRAME_MS + 4);
+    expect(updates).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(100);
+    expect(updates).toHaveBeenCalledTimes(1);
+    expect(hidden.getState().order).toHaveLength(50);
+  });
+
+  it('reshapes the list for added transfers and changed states, never for progress', () => {
+    const start = applyEvents(emptyTransfers, [{ type: 'transfer.updated', transfer: transfer('x') }], 1);
+    expect(start.listRevision).toBe(1);
+    const moved = applyEvents(start, [{ type: 'transfer.progress', items: [{ id: 'x', bytesDone: 10, sizeBytes: 1000, speedBytesPerSec: 5, etaSeconds: 9 }] }], 2);
+    expect(moved.listRevision).toBe(1);
+    expect(moved.order).toBe(start.order);
+    const sameState = applyEvents(moved, [{ type: 'transfer.updated', transfer: transfer('x', { bytesDone: 20 }) }], 3);
+    expect(sameState.listRevision).toBe(1);
+    const failed = applyEvents(sameState, [{ type: 'transfer.updated', transfer: transfer('x', { state: 'failed' }) }], 4);
+    expect(failed.listRevision).toBe(2);
   });
 
   it('applies a burst of events in one update, one frame later', () => {

@@ -1,8 +1,17 @@
 // Builds the @google-cloud/storage client for a destination: the endpoint (Google's, or a test
 // server's), credentials (a key file, else Application Default Credentials; anonymous only for a
 // loopback test endpoint), and no automatic retries — the engine owns retries.
-import { Storage } from '@google-cloud/storage';
+import { createRequire } from 'node:module';
+import type { Storage } from '@google-cloud/storage';
 import { TierdropError } from '../../errors/index.js';
+
+// The SDK is loaded when the first gs:// destination opens, not with the app: it costs about a
+// second of start-up and 30 MiB that S3 and local-folder users never need.
+const requireModule = createRequire(import.meta.url);
+function loadStorage(): typeof Storage {
+  const sdk = requireModule('@google-cloud/storage') as typeof import('@google-cloud/storage');
+  return sdk.Storage;
+}
 
 export interface GcsBackendOptions {
   bucket: string;
@@ -12,6 +21,8 @@ export interface GcsBackendOptions {
   projectId?: string;
   /** A service account key file; Application Default Credentials when absent. */
   keyFile?: string;
+  /** A service account key's contents (entered in the window), instead of a file. */
+  serviceAccountKey?: { client_email: string; private_key: string };
   maxSockets?: number;
   requestTimeoutMs?: number;
 }
@@ -39,11 +50,15 @@ export function isLoopbackEndpoint(endpoint: string | undefined): boolean {
 
 export function createGcsClient(options: GcsBackendOptions): GcsClient {
   const endpoint = (options.endpoint ?? GOOGLE_ENDPOINT).replace(/\/+$/, '');
-  const anonymous = options.keyFile === undefined && isLoopbackEndpoint(options.endpoint);
-  const storage = new Storage({
+  const anonymous = options.keyFile === undefined && options.serviceAccountKey === undefined && isLoopbackEndpoint(options.endpoint);
+  const StorageClient = loadStorage();
+  const storage = new StorageClient({
     apiEndpoint: endpoint,
     ...(options.projectId === undefined ? {} : { projectId: options.projectId }),
     ...(options.keyFile === undefined ? {} : { keyFilename: options.keyFile }),
+    ...(options.serviceAccountKey === undefined
+      ? {}
+      : { credentials: { client_email: options.serviceAccountKey.client_email, private_key: options.serviceAccountKey.private_key } }),
     // A custom endpoint is anonymous in the library unless told otherwise; only loopback stays so.
     useAuthWithCustomEndpoint: !anonymous,
     retryOptions: { autoRetry: false, maxRetries: 0 },

@@ -97,8 +97,8 @@ export function mapGcsError(error: unknown, context: GcsErrorContext): TierdropE
     });
   }
   if (isBucketMissing(failure)) {
-    return make('not_found', `bucket ${context.bucket} does not exist at ${context.endpoint}.`, {
-      hint: 'Create the bucket, or fix the bucket name in the destination URL.',
+    return make('not_found', `bucket ${context.bucket} does not exist at ${context.endpoint}: create it there, or fix the bucket name in the destination URL.`, {
+      hint: `Create the bucket (for example: gcloud storage buckets create gs://${context.bucket}), or edit the destination in Settings.`,
     });
   }
   if (status === 404) return make('not_found', `there is no such object (${what}).`);

@@ -12,6 +12,8 @@ export interface S3Credentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
+  /** When the SDK should ask the source again; already past means "at every request". */
+  expiration?: Date;
 }
 
 export interface S3BackendOptions {
@@ -22,7 +24,7 @@ export interface S3BackendOptions {
   /** Defaults to true whenever an endpoint is given: most S3-compatible stores need it. */
   forcePathStyle?: boolean;
   /** Defaults to the AWS environment: AWS_ACCESS_KEY_ID/… variables, then AWS_PROFILE's profile. */
-  credentials?: S3Credentials;
+  credentials?: S3Credentials | S3CredentialSource;
   checksum: ChecksumChoice;
   maxSockets?: number;
   requestTimeoutMs?: number;
@@ -33,7 +35,8 @@ const DEFAULT_MAX_SOCKETS = 16; // parts in flight plus a few listing and head r
 const CONNECT_TIMEOUT_MS = 10_000; // a TCP connect that takes longer will not succeed
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000; // idle socket; the engine's stall timer is usually first
 
-type CredentialSource = () => Promise<S3Credentials>;
+export type S3CredentialSource = () => Promise<S3Credentials>;
+type CredentialSource = S3CredentialSource;
 
 /** Every failure reaches the caller as a TierdropError; the SDK's own console warnings add nothing. */
 const SILENT_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -51,6 +54,9 @@ export function createS3Client(options: S3BackendOptions): S3Client {
     credentials: options.credentials ?? environmentCredentials(),
     maxAttempts: 1,
     logger: SILENT_LOGGER,
+    // With our own agent the handler sends a body without waiting for `100 Continue` anyway, so
+    // the header only makes every part answer twice; an early refusal still ends the request.
+    expectContinueHeader: false,
     requestChecksumCalculation: options.checksum === 'crc32' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
     responseChecksumValidation: options.checksum === 'crc32' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({

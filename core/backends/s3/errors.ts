@@ -95,8 +95,8 @@ export function mapS3Error(error: unknown, context: S3ErrorContext): TierdropErr
     return make('store_error', `${context.endpoint} did not answer in time.`, { retryable: true });
   }
   if (name === 'NoSuchBucket') {
-    return make('not_found', `bucket ${context.bucket} does not exist at ${context.endpoint}.`, {
-      hint: 'Create the bucket, or fix the bucket name in the destination URL.',
+    return make('not_found', `bucket ${context.bucket} does not exist at ${context.endpoint}: create it there, or fix the bucket name in the destination URL.`, {
+      hint: `Create the bucket (for example: aws s3 mb s3://${context.bucket} --endpoint-url ${context.endpoint}), or edit the destination in Settings.`,
     });
   }
   if (name === 'NoSuchKey' || name === 'NotFound') return make('not_found', 'there is no such object.');
@@ -107,7 +107,7 @@ export function mapS3Error(error: unknown, context: S3ErrorContext): TierdropErr
   }
   if (name === 'MissingCredentialsError') {
     return make('invalid_credentials', `${failure.message}.`, {
-      hint: 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE to a profile in ~/.aws/credentials.',
+      hint: 'Enter access keys for the destination in Settings, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE to a profile in ~/.aws/credentials).',
     });
   }
   if (CREDENTIAL_CODES.has(name)) {
