@@ -10,7 +10,7 @@
 //
 // Writes bench/out/results.json, bench/out/report.md (ratios, figures, targets) and
 // bench/out/chart.svg, and copies the chart to docs/bench/chart.svg.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +21,7 @@ import { killTree, runTool, startTool } from './measure.js';
 import { ensurePeers } from './peers.js';
 import { startCountingProxy } from './proxy.js';
 import { renderReport, type BenchResult, type BenchRun, type CaseKind } from './report.js';
-import { startServer, type BenchServer, type ServerKind } from './servers.js';
+import { startServer, testServerStats, type BenchServer, type ServerKind } from './servers.js';
 import { OURS, PEERS, TOOLS, finishCommand, journalStatsPath, uploadCommand, type ToolName, type TransferSettings, type UploadJob } from './tools.js';
 import { makeFile, makeFolder } from './workload.js';
 
@@ -97,7 +97,10 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   const startedAt = new Date();
   const header = () => ({ command, quick, scale: divisor, startedAt: startedAt.toISOString(), machine, loadAtStart, settings: SETTINGS });
-  if (!values['no-build']) buildDist(log);
+  if (!values['no-build']) {
+    buildDist(log);
+    snapshotCli();
+  }
   // Server by server, so a run cut short still has every case against one store; sources are
   // written once and kept for the second server.
   const sources = new Map<string, { path: string; sized: BenchCase }>();
@@ -166,6 +169,22 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${report}\nWrote bench/out/results.json, bench/out/report.md, bench/out/chart.svg (copied to docs/bench/chart.svg).\n`);
 }
 
+/**
+ * Freezes the CLI just built for the whole run. bin/tierdrop.js rightly stops trusting dist/ as
+ * soon as anyone saves a file under core/, and on a shared tree that happens within minutes, so
+ * later cases would measure the TypeScript loader instead. The copy lives inside the repository
+ * so its imports still resolve node_modules.
+ */
+function snapshotCli(): void {
+  const snapshot = join(OUT, 'cli');
+  rmSync(snapshot, { recursive: true, force: true });
+  cpSync(join(ROOT, 'dist', 'core'), join(snapshot, 'core'), { recursive: true });
+  const launcher = join(snapshot, 'tierdrop.mjs');
+  writeFileSync(launcher, "const { main } = await import('./core/cli/main.js');\nprocess.exitCode = await main(process.argv.slice(2));\n");
+  process.env['TIERDROP_BENCH_CLI'] = launcher;
+  log(`(the CLI runs from a copy of dist/ made now: ${launcher})`);
+}
+
 /** Writes the figures so far (after every result, so an interrupted run still leaves them). */
 function writeResults(run: BenchRun): string {
   writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(run, null, 2)}\n`);
@@ -195,8 +214,8 @@ async function throughputRun(bench: BenchCase, tool: ToolName, job: UploadJob): 
 
 /**
  * Kills the tool's whole process tree once half the file has gone up, then lets the tool finish
- * its own way. Bytes are counted by a relay in front of the store, the same way for every tool:
- * re-sent bytes = everything sent in both runs − the file's size.
+ * its own way. A relay in front of the store decides when to kill, the same way for every tool;
+ * re-sent bytes = body bytes the store received in both runs − the file's size.
  */
 async function crashRun(bench: BenchCase, tool: ToolName, job: UploadJob): Promise<BenchResult> {
   const proxy = await startCountingProxy(job.server.endpoint);
@@ -212,7 +231,7 @@ async function crashRun(bench: BenchCase, tool: ToolName, job: UploadJob): Promi
     if (firstRun.signal !== 'SIGKILL') throw new Error(`${bench.name} ${tool}: ended before the kill (${firstRun.code}): ${firstRun.stderrTail}`);
     const before = proxy.bytesUp();
     const finish = await runTool(finishCommand(tool, viaProxy), `${bench.name} ${tool} finishing`);
-    const total = proxy.bytesUp();
+    const total = await bodyBytesSent(job.server, proxy.bytesUp());
     return {
       case: bench.name,
       kind: bench.kind,
@@ -229,6 +248,18 @@ async function crashRun(bench: BenchCase, tool: ToolName, job: UploadJob): Promi
   } finally {
     await proxy.close();
   }
+}
+
+/**
+ * Bytes the store received over both runs. Our test server counts request bodies (parts and
+ * objects, including parts cut off by the kill), so headers and aws-chunked framing are left out
+ * and the figure compares exactly with concurrency × part size; s3rver has no such counter, so
+ * there the relay's count of everything on the wire stands.
+ */
+async function bodyBytesSent(server: BenchServer, relayBytes: number): Promise<number> {
+  if (server.kind !== 'test-server') return relayBytes;
+  const stats = await testServerStats(server.endpoint);
+  return stats.partBytesReceived + stats.objectBytesReceived;
 }
 
 async function ceilingRun(bench: BenchCase, sourcePath: string, server: BenchServer, workDir: string): Promise<BenchResult> {

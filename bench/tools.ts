@@ -96,7 +96,7 @@ function tierdropUrl(job: UploadJob, direct: boolean): string {
 function tierdrop(job: UploadJob, args: string[]): RunSpec {
   return {
     command: process.execPath,
-    args: ['--import', JOURNAL_TIMER, CLI, ...args],
+    args: ['--import', JOURNAL_TIMER, process.env['TIERDROP_BENCH_CLI'] ?? CLI, ...args],
     env: {
       ...credentials(job.server),
       TIERDROP_HOME: join(job.workDir, 'tierdrop-home'),
