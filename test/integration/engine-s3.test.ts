@@ -2,45 +2,24 @@
 // mid-upload, and faults on every operation — judged by what the store holds and received.
 import { openSync, writeSync, closeSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MiB } from '../../core/contract/index.js';
 import { Journal } from '../../core/journal/index.js';
 import { journalPath } from '../../core/service/index.js';
-import { startS3TestServer, type S3TestServer } from '../support/s3-server/index.js';
-import { sha256OfFile, sha256OfStream, tempDir, writeRandomFile } from '../support/files.js';
-import { openTestService, useTestCredentials, waitFor } from '../support/service.js';
+import { sha256OfFile, sha256OfStream, writeRandomFile } from '../support/files.js';
+import { openTestService, waitFor } from '../support/service.js';
+import { useS3World } from '../support/s3-world.js';
 
 const PART_BYTES = 8 * MiB;
-let server: S3TestServer;
-let data: ReturnType<typeof tempDir>;
-let files: ReturnType<typeof tempDir>;
-const cleanups: Array<() => Promise<void> | void> = [];
-
-beforeAll(async () => {
-  useTestCredentials();
-  data = tempDir('s3data');
-  files = tempDir('sources');
-  server = await startS3TestServer({ dataDir: data.path, buckets: ['bucket'] });
-});
-
-afterEach(async () => {
-  server.setFaults({});
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-afterAll(async () => {
-  await server.close();
-  data.cleanup();
-  files.cleanup();
-});
+const world = useS3World('engine-s3');
 
 function destination(prefix: string): string {
-  return `s3://bucket/${prefix}?endpoint=${encodeURIComponent(server.endpoint)}&region=us-east-1`;
+  return world.url(prefix);
 }
 
 function service(overrides: Parameters<typeof openTestService>[0] = {}) {
   const opened = openTestService({ partSizeBytes: PART_BYTES, concurrency: 4, ...overrides });
-  cleanups.push(opened.cleanup);
+  world.defer(opened.cleanup);
   return opened;
 }
 
@@ -57,51 +36,51 @@ async function openUploads(opened: ReturnType<typeof service>, dest: string): Pr
 
 describe('engine against the S3 test server', () => {
   it('pause stops all part traffic within a second, resume sends only the rest', async () => {
-    const source = join(files.path, 'pause.bin');
+    const source = join(world.scratch, 'pause.bin');
     const sizeBytes = 96 * MiB;
     writeRandomFile(source, sizeBytes);
     const dest = destination('pause');
     const opened = service();
-    server.resetStats();
-    server.setFaults({ throttleBytesPerSec: 24 * MiB });
+    world.server.resetStats();
+    world.server.setFaults({ throttleBytesPerSec: 24 * MiB });
 
     const { ids } = await opened.service.engine.addFiles([source], dest);
-    await waitFor(() => server.stats().partBytesStored >= 2 * PART_BYTES, 30_000, 'two parts stored');
+    await waitFor(() => world.server.stats().partBytesStored >= 2 * PART_BYTES, 30_000, 'two parts stored');
     const pausedAtMs = Date.now();
     await opened.service.engine.pause(ids);
     expect(Date.now() - pausedAtMs).toBeLessThan(1_000);
 
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const afterPause = server.stats();
+    const afterPause = world.server.stats();
     expect(afterPause.inFlightParts).toBe(0);
     expect(afterPause.lastPartByteAtMs ?? 0).toBeLessThanOrEqual(pausedAtMs + 1_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(server.stats().partBytesReceived).toBe(afterPause.partBytesReceived);
+    expect(world.server.stats().partBytesReceived).toBe(afterPause.partBytesReceived);
     expect(opened.service.journal.getUpload(ids[0] ?? '')?.state).toBe('paused');
 
     const storedBeforeResume = afterPause.partBytesStored;
-    server.setFaults({});
+    world.server.setFaults({});
     opened.service.engine.resume(ids);
     await opened.service.engine.whenIdle();
     const row = opened.service.journal.getUpload(ids[0] ?? '');
     expect(row?.state).toBe('done');
     expect(await storedSha256(opened, dest, 'pause/pause.bin')).toBe(await sha256OfFile(source));
     // Parts stored before the pause were not sent again; only parts cut off mid-flight were.
-    const sentAfterResume = server.stats().partBytesStored - storedBeforeResume;
+    const sentAfterResume = world.server.stats().partBytesStored - storedBeforeResume;
     expect(sentAfterResume).toBeLessThanOrEqual(sizeBytes - storedBeforeResume + 4 * PART_BYTES);
     expect(await openUploads(opened, dest)).toEqual([]);
   });
 
   it('cancel aborts the multipart upload and leaves nothing in the store', async () => {
-    const source = join(files.path, 'cancel.bin');
+    const source = join(world.scratch, 'cancel.bin');
     writeRandomFile(source, 64 * MiB);
     const dest = destination('cancel');
     const opened = service();
-    server.resetStats();
-    server.setFaults({ throttleBytesPerSec: 32 * MiB });
+    world.server.resetStats();
+    world.server.setFaults({ throttleBytesPerSec: 32 * MiB });
 
     const { ids } = await opened.service.engine.addFiles([source], dest);
-    await waitFor(() => server.stats().partBytesStored >= PART_BYTES, 30_000, 'a part stored');
+    await waitFor(() => world.server.stats().partBytesStored >= PART_BYTES, 30_000, 'a part stored');
     expect(await openUploads(opened, dest)).toEqual(['cancel/cancel.bin']);
     await opened.service.engine.cancel(ids);
     expect(opened.service.journal.getUpload(ids[0] ?? '')?.state).toBe('cancelled');
@@ -110,16 +89,16 @@ describe('engine against the S3 test server', () => {
   });
 
   it('never commits a file that changed mid-upload, and a retry sends the new content', async () => {
-    const source = join(files.path, 'changing.bin');
+    const source = join(world.scratch, 'changing.bin');
     writeRandomFile(source, 48 * MiB);
     const dest = destination('changing');
     const opened = service();
-    server.resetStats();
-    server.setFaults({ throttleBytesPerSec: 24 * MiB });
+    world.server.resetStats();
+    world.server.setFaults({ throttleBytesPerSec: 24 * MiB });
 
     const { ids } = await opened.service.engine.addFiles([source], dest);
     const id = ids[0] ?? '';
-    await waitFor(() => server.stats().partBytesStored >= PART_BYTES, 30_000, 'a part stored');
+    await waitFor(() => world.server.stats().partBytesStored >= PART_BYTES, 30_000, 'a part stored');
     // Someone edits the file in place while the rest is uploading.
     const fd = openSync(source, 'r+');
     writeSync(fd, Buffer.alloc(4096, 7), 0, 4096, 40 * MiB);
@@ -133,7 +112,7 @@ describe('engine against the S3 test server', () => {
     expect(failed?.errorRetryable).toBe(true);
     expect(await opened.service.store(dest).backend.head('changing/changing.bin')).toBeNull();
 
-    server.setFaults({});
+    world.server.setFaults({});
     opened.service.engine.retry([id]);
     await opened.service.engine.whenIdle();
     expect(opened.service.journal.getUpload(id)?.state).toBe('done');
@@ -142,28 +121,28 @@ describe('engine against the S3 test server', () => {
   });
 
   it('rides out transient faults on every operation and stores the exact bytes', async () => {
-    const big = join(files.path, 'faulty.bin');
-    const small = join(files.path, 'faulty-small.txt');
+    const big = join(world.scratch, 'faulty.bin');
+    const small = join(world.scratch, 'faulty-small.txt');
     writeRandomFile(big, 40 * MiB);
     writeRandomFile(small, 3000);
     const dest = destination('faulty');
     const opened = service({ maxAttempts: 20 });
-    server.setFaults({ errorRate: { '*': 0.2 }, resetRate: { UploadPart: 0.1 }, completeErrorRate: 0.5 });
+    world.server.setFaults({ errorRate: { '*': 0.2 }, resetRate: { UploadPart: 0.1 }, completeErrorRate: 0.5 });
 
     const { ids } = await opened.service.engine.addFiles([big, small], dest);
     await opened.service.engine.whenIdle();
     for (const id of ids) expect(opened.service.journal.getUpload(id)?.state).toBe('done');
-    server.setFaults({});
+    world.server.setFaults({});
     expect(await storedSha256(opened, dest, 'faulty/faulty.bin')).toBe(await sha256OfFile(big));
     expect(await storedSha256(opened, dest, 'faulty/faulty-small.txt')).toBe(await sha256OfFile(small));
   });
 
   it('reports a store failing every request as a retryable error, keeps the journal consistent, and retries', async () => {
-    const source = join(files.path, 'broken.bin');
+    const source = join(world.scratch, 'broken.bin');
     writeRandomFile(source, 20 * MiB);
     const dest = destination('broken');
     const opened = service();
-    server.setFaults({ errorRate: { '*': 1 } });
+    world.server.setFaults({ errorRate: { '*': 1 } });
 
     const { ids } = await opened.service.engine.addFiles([source], dest);
     const id = ids[0] ?? '';
@@ -183,7 +162,7 @@ describe('engine against the S3 test server', () => {
       journal.close();
     }
 
-    server.setFaults({});
+    world.server.setFaults({});
     opened.service.engine.retry([id]);
     await opened.service.engine.whenIdle();
     expect(opened.service.journal.getUpload(id)?.state).toBe('done');
@@ -191,11 +170,11 @@ describe('engine against the S3 test server', () => {
   });
 
   it('restarts a stalled request instead of waiting forever', async () => {
-    const source = join(files.path, 'stall.bin');
+    const source = join(world.scratch, 'stall.bin');
     writeRandomFile(source, 12 * MiB);
     const dest = destination('stall');
     const opened = service({ stallTimeoutMs: 500, maxAttempts: 4 });
-    server.setFaults({ latencyMs: 2_000 });
+    world.server.setFaults({ latencyMs: 2_000 });
     const { ids } = await opened.service.engine.addFiles([source], dest);
     await opened.service.engine.whenIdle();
     const row = opened.service.journal.getUpload(ids[0] ?? '');
@@ -205,7 +184,7 @@ describe('engine against the S3 test server', () => {
   });
 
   it('says clearly when the endpoint does not answer', async () => {
-    const source = join(files.path, 'unreachable.txt');
+    const source = join(world.scratch, 'unreachable.txt');
     writeRandomFile(source, 1000);
     const dest = `s3://bucket/x?endpoint=${encodeURIComponent('http://127.0.0.1:9')}&region=us-east-1`;
     const opened = service();

@@ -2,51 +2,30 @@
 // part acknowledged: judged by the journal's parts, the store's contents and a retry's bytes.
 import { closeSync, openSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MiB } from '../../core/contract/index.js';
-import { startS3TestServer, type S3TestServer } from '../support/s3-server/index.js';
-import { sha256OfFile, sha256OfStream, tempDir, writeRandomFile } from '../support/files.js';
-import { openTestService, useTestCredentials, waitFor } from '../support/service.js';
+import { sha256OfFile, sha256OfStream, writeRandomFile } from '../support/files.js';
+import { openTestService, waitFor } from '../support/service.js';
+import { useS3World } from '../support/s3-world.js';
 
 const PART_BYTES = 8 * MiB;
-let server: S3TestServer;
-let data: ReturnType<typeof tempDir>;
-let files: ReturnType<typeof tempDir>;
-const cleanups: Array<() => Promise<void> | void> = [];
-
-beforeAll(async () => {
-  useTestCredentials();
-  data = tempDir('s3data');
-  files = tempDir('sources');
-  server = await startS3TestServer({ dataDir: data.path, buckets: ['bucket'] });
-});
-
-afterEach(async () => {
-  server.setFaults({});
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-afterAll(async () => {
-  await server.close();
-  data.cleanup();
-  files.cleanup();
-});
+const world = useS3World('streamed-parts');
 
 describe('parts streamed from disk', () => {
   it('does not acknowledge a part whose file changed while it was in flight', async () => {
-    const source = join(files.path, 'edited.bin');
+    const source = join(world.scratch, 'edited.bin');
     writeRandomFile(source, 3 * PART_BYTES);
-    const dest = `s3://bucket/edited?endpoint=${encodeURIComponent(server.endpoint)}&region=us-east-1`;
+    const dest = world.url('edited');
     const opened = openTestService({ partSizeBytes: PART_BYTES, concurrency: 4 });
-    cleanups.push(opened.cleanup);
-    server.resetStats();
-    server.setFaults({ throttleBytesPerSec: 6 * MiB });
+    world.defer(opened.cleanup);
+    world.server.resetStats();
+    world.server.setFaults({ throttleBytesPerSec: 6 * MiB });
 
     const { ids } = await opened.service.engine.addFiles([source], dest);
     const id = ids[0] ?? '';
     // All three parts are on the wire and none is stored yet: each passed its check before sending.
-    await waitFor(() => server.stats().partBytesReceived >= 2 * MiB, 30_000, 'parts in flight');
-    expect(server.stats().partBytesStored).toBe(0);
+    await waitFor(() => world.server.stats().partBytesReceived >= 2 * MiB, 30_000, 'parts in flight');
+    expect(world.server.stats().partBytesStored).toBe(0);
     const fd = openSync(source, 'r+');
     writeSync(fd, Buffer.alloc(4096, 7), 0, 4096, MiB);
     closeSync(fd);
@@ -59,7 +38,7 @@ describe('parts streamed from disk', () => {
     expect(opened.service.journal.listParts(id).filter((part) => part.state === 'sent')).toEqual([]);
     expect(await opened.service.store(dest).backend.head('edited/edited.bin')).toBeNull();
 
-    server.setFaults({});
+    world.server.setFaults({});
     opened.service.engine.retry([id]);
     await opened.service.engine.whenIdle();
     expect(opened.service.journal.getUpload(id)?.state).toBe('done');

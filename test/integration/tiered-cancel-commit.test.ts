@@ -3,15 +3,15 @@
 // The tombstone's compare-and-write is slowed by the S3 test server (or by a slow local folder).
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FsBackend, S3Backend, type HighVolumeBackend, type StoreBackend, type StoredObject } from '../../core/backends/index.js';
 import { KiB } from '../../core/contract/index.js';
 import { TierdropError } from '../../core/errors/index.js';
 import { Journal } from '../../core/journal/index.js';
 import { TieredStorage } from '../../core/tiered/index.js';
 import { tempDir } from '../support/files.js';
-import { startS3TestServer, type S3TestServer } from '../support/s3-server/index.js';
-import { useTestCredentials, waitFor } from '../support/service.js';
+import { waitFor } from '../support/service.js';
+import { useS3World } from '../support/s3-world.js';
 
 /** How long the store sits on the tombstone before it compares and writes: time enough to cancel. */
 const COMMIT_DELAY_MS = 1_500;
@@ -54,26 +54,8 @@ class SlowFolder extends FsBackend {
   }
 }
 
-let server: S3TestServer;
-let data: ReturnType<typeof tempDir>;
-const cleanups: Array<() => Promise<void>> = [];
+const world = useS3World('tiered-cancel-commit');
 let serial = 0;
-
-beforeAll(async () => {
-  useTestCredentials();
-  data = tempDir('tiered-cancel-commit');
-  server = await startS3TestServer({ dataDir: data.path, buckets: ['bucket'] });
-});
-
-afterEach(async () => {
-  server.setFaults({});
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-afterAll(async () => {
-  await server.close();
-  data.cleanup();
-});
 
 interface Setup<Hv extends HighVolumeBackend> {
   storage: TieredStorage;
@@ -95,7 +77,7 @@ function setUp<Hv extends StoreBackend>(hv: Hv, destination: string): Setup<Hv> 
     inlineBelowBytes: 1 * KiB,
     owned: [hv],
   });
-  cleanups.push(async () => {
+  world.defer(async () => {
     await storage.dispose();
     journal.close();
   });
@@ -103,13 +85,13 @@ function setUp<Hv extends StoreBackend>(hv: Hv, destination: string): Setup<Hv> 
 }
 
 function onS3<Hv extends S3Backend>(makeHv: (options: ConstructorParameters<typeof S3Backend>[0]) => Hv): Setup<Hv> {
-  const hv = makeHv({ bucket: 'bucket', endpoint: server.endpoint, region: 'us-east-1', checksum: 'crc32' });
-  return setUp(hv, `s3://bucket?endpoint=${encodeURIComponent(server.endpoint)}`);
+  const hv = makeHv({ bucket: 'bucket', endpoint: world.server.endpoint, region: 'us-east-1', checksum: 'crc32' });
+  return setUp(hv, `s3://bucket?endpoint=${encodeURIComponent(world.server.endpoint)}`);
 }
 
 function onFolder(): Setup<SlowFolder> {
   const folder = tempDir('tiered-cancel-commit-fs');
-  cleanups.push(async () => folder.cleanup());
+  world.defer(async () => folder.cleanup());
   const hv = new SlowFolder({ root: folder.path });
   return setUp(hv, `file://${folder.path}`);
 }
@@ -159,15 +141,15 @@ async function expectIntact(setup: Setup<HighVolumeBackend>, allowed: Array<Buff
 }
 
 function tombstoneArrived(before: number): () => boolean {
-  return () => server.stats().objectBytesReceived > before;
+  return () => world.server.stats().objectBytesReceived > before;
 }
 
 describe('cancelling an upload while its commit is in flight', () => {
   it('leaves the key on a whole object when the abort arrives during the compare-and-write (S3)', async () => {
     const setup = onS3((options) => new S3Backend(options));
     const upload = await prepare(setup);
-    server.setFaults({ commitDelayMs: { PutObject: COMMIT_DELAY_MS } });
-    const before = server.stats().objectBytesReceived;
+    world.server.setFaults({ commitDelayMs: { PutObject: COMMIT_DELAY_MS } });
+    const before = world.server.stats().objectBytesReceived;
     const completing = upload.complete();
     await waitFor(tombstoneArrived(before), 10_000, 'the tombstone to reach the store');
     await upload.abort();
@@ -180,20 +162,20 @@ describe('cancelling an upload while its commit is in flight', () => {
     const setup = onS3((options) => new GivingUpS3(options));
     const upload = await prepare(setup);
     setup.hv.giveUpAfterMs = GIVE_UP_MS;
-    server.setFaults({ commitDelayMs: { PutObject: COMMIT_DELAY_MS } });
-    const stored = server.stats().objectsStored;
+    world.server.setFaults({ commitDelayMs: { PutObject: COMMIT_DELAY_MS } });
+    const stored = world.server.stats().objectsStored;
     await expect(upload.complete()).rejects.toMatchObject({ retryable: true });
     await upload.abort(); // as the engine's cancel does once the complete has failed
-    await waitFor(() => server.stats().objectsStored > stored, 10_000, 'the late compare-and-write');
+    await waitFor(() => world.server.stats().objectsStored > stored, 10_000, 'the late compare-and-write');
     await expectIntact(setup, [upload.oldBytes, upload.newBytes]);
   });
 
   it('finishes the commit whose answer was lost before the cancel: the replaced revision goes too (S3)', async () => {
     const setup = onS3((options) => new S3Backend(options));
     const upload = await prepare(setup);
-    server.setFaults({ dropAnswerRate: { PutObject: 1 } });
+    world.server.setFaults({ dropAnswerRate: { PutObject: 1 } });
     await expect(upload.complete()).rejects.toMatchObject({ retryable: true });
-    server.setFaults({});
+    world.server.setFaults({});
     await upload.abort();
     await expectIntact(setup, [upload.newBytes]);
   });
@@ -214,8 +196,8 @@ describe('deleting a key while a commit to it is in flight', () => {
   it('leaves no revision behind when the tombstone lands between the delete reading and removing it (S3)', async () => {
     const setup = onS3((options) => new SlowDeleteS3(options));
     const upload = await prepare(setup);
-    server.setFaults({ commitDelayMs: { PutObject: COMMIT_DELAY_MS } });
-    const before = server.stats().objectBytesReceived;
+    world.server.setFaults({ commitDelayMs: { PutObject: COMMIT_DELAY_MS } });
+    const before = world.server.stats().objectBytesReceived;
     const completing = upload.complete();
     await waitFor(tombstoneArrived(before), 10_000, 'the tombstone to reach the store');
     setup.hv.deleteDelayMs = DELETE_DELAY_MS;

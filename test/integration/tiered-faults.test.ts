@@ -5,50 +5,29 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StoreBackend } from '../../core/backends/index.js';
 import { MiB } from '../../core/contract/index.js';
 import { TieredStorage } from '../../core/tiered/index.js';
-import { sha256OfStream, tempDir, writeRandomFile } from '../support/files.js';
-import { startS3TestServer, type S3TestServer } from '../support/s3-server/index.js';
-import { openTestService, useTestCredentials } from '../support/service.js';
+import { sha256OfStream, writeRandomFile } from '../support/files.js';
+import { openTestService } from '../support/service.js';
+import { useS3World } from '../support/s3-world.js';
 
-let server: S3TestServer;
-let data: ReturnType<typeof tempDir>;
-let files: ReturnType<typeof tempDir>;
-const cleanups: Array<() => Promise<void> | void> = [];
+const world = useS3World('tiered-faults');
 let serial = 0;
 
-beforeAll(async () => {
-  useTestCredentials();
-  data = tempDir('tiered-faults-s3');
-  files = tempDir('tiered-faults-src');
-  server = await startS3TestServer({ dataDir: data.path, buckets: ['bucket'] });
-});
-
-afterEach(async () => {
-  server.setFaults({});
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-afterAll(async () => {
-  await server.close();
-  data.cleanup();
-  files.cleanup();
-});
-
 function destination(): string {
-  return `s3://bucket/f${++serial}?endpoint=${encodeURIComponent(server.endpoint)}&region=us-east-1`;
+  return world.url(`f${++serial}`);
 }
 
 function service(maxAttempts: number) {
   const opened = openTestService({ partSizeBytes: 5 * MiB, concurrency: 4, maxAttempts, retryBaseDelayMs: 5, retryMaxDelayMs: 20 });
-  cleanups.push(opened.cleanup);
+  world.defer(opened.cleanup);
   return opened.service;
 }
 
 function source(name: string, sizeBytes: number): { path: string; sha256: string } {
-  const path = join(files.path, `${++serial}-${name}`);
+  const path = join(world.scratch, `${++serial}-${name}`);
   writeRandomFile(path, sizeBytes);
   return { path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
 }
@@ -72,7 +51,7 @@ describe('tiered uploads under transient faults (S3 test server)', () => {
     const sync = service(12);
     const url = destination();
     const sources = [source('small.txt', 40 * 1024), source('medium.bin', 3 * MiB), source('large.bin', 12 * MiB)];
-    server.setFaults({
+    world.server.setFaults({
       errorRate: { '*': 0.12 },
       resetRate: { PutObject: 0.05, UploadPart: 0.05 },
       dropAnswerRate: { PutObject: 0.25, CompleteMultipartUpload: 0.4, HeadObject: 0.2, GetObject: 0.1 },
@@ -86,7 +65,7 @@ describe('tiered uploads under transient faults (S3 test server)', () => {
       sync.engine.retry(failed.map((view) => view.id));
       await sync.engine.whenIdle();
     }
-    server.setFaults({});
+    world.server.setFaults({});
     expect(added.ids.map((id) => sync.journal.getUpload(id)?.state)).toEqual(['done', 'done', 'done']);
     const store = sync.store(url);
     for (const file of sources) {
@@ -107,21 +86,21 @@ describe('tiered uploads under transient faults (S3 test server)', () => {
     const sync = service(3);
     const url = destination();
     const file = source('big.bin', 11 * MiB);
-    server.setFaults({ dropAnswerRate: { CompleteMultipartUpload: 1 }, errorRate: { PutObject: 1 } });
+    world.server.setFaults({ dropAnswerRate: { CompleteMultipartUpload: 1 }, errorRate: { PutObject: 1 } });
     const { ids } = await sync.engine.addFiles([file.path], url);
     await sync.engine.whenIdle();
     const id = ids[0] ?? '';
     const failed = sync.journal.getUpload(id);
     expect(failed).toMatchObject({ state: 'failed', errorRetryable: true });
 
-    server.setFaults({});
-    server.resetStats();
+    world.server.setFaults({});
+    world.server.resetStats();
     sync.engine.retry([id]);
     await sync.engine.whenIdle();
     expect(sync.journal.getUpload(id)?.state).toBe('done');
-    expect(server.stats().requests['UploadPart'] ?? 0).toBe(0);
+    expect(world.server.stats().requests['UploadPart'] ?? 0).toBe(0);
     // At most one complete: the probe that finds the upload already assembled, then straight to the commit.
-    expect(server.stats().requests['CompleteMultipartUpload'] ?? 0).toBeLessThanOrEqual(1);
+    expect(world.server.stats().requests['CompleteMultipartUpload'] ?? 0).toBeLessThanOrEqual(1);
     const store = sync.store(url);
     const object = await store.backend.get(`${store.prefix}${file.path.split('/').at(-1) ?? ''}`);
     expect(object === null ? null : await sha256OfStream(object.body)).toBe(file.sha256);
@@ -133,10 +112,10 @@ describe('tiered uploads under transient faults (S3 test server)', () => {
     const sync = service(4);
     const url = destination();
     const file = source('cas.bin', 2 * MiB);
-    server.setFaults({ dropAnswerRate: { PutObject: 0.5 } });
+    world.server.setFaults({ dropAnswerRate: { PutObject: 0.5 } });
     const { ids } = await sync.engine.addFiles([file.path], url);
     await sync.engine.whenIdle();
-    server.setFaults({});
+    world.server.setFaults({});
     if (sync.journal.getUpload(ids[0] ?? '')?.state === 'failed') {
       sync.engine.retry(ids);
       await sync.engine.whenIdle();

@@ -2,41 +2,22 @@
 // new LT revision once the store has the whole body, the store commits it a moment later, and the
 // cleanup of the failed put must still leave no revision behind, nor forget the change too early.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KiB } from '../../core/contract/index.js';
 import { Journal } from '../../core/journal/index.js';
 import { openDestination, type TieredStorage } from '../../core/tiered/index.js';
-import { tempDir } from '../support/files.js';
-import { startS3TestServer, type S3TestServer } from '../support/s3-server/index.js';
-import { useTestCredentials, waitFor } from '../support/service.js';
+import { waitFor } from '../support/service.js';
+import { useS3World } from '../support/s3-world.js';
 
 /** Well inside the late-write window the cleanup waits out, yet later than a prompt cleanup. */
 const STORE_COMMIT_DELAY_MS = 600;
 
-let server: S3TestServer;
-let data: ReturnType<typeof tempDir>;
-const cleanups: Array<() => Promise<void>> = [];
+const world = useS3World('tiered-late-write');
 let serial = 0;
-
-beforeAll(async () => {
-  useTestCredentials();
-  data = tempDir('tiered-late-write');
-  server = await startS3TestServer({ dataDir: data.path, buckets: ['bucket'] });
-});
-
-afterEach(async () => {
-  server.setFaults({});
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-afterAll(async () => {
-  await server.close();
-  data.cleanup();
-});
 
 /** Everything from 1 KiB up is an LT revision, so a small body is enough to exercise the race. */
 function destination(): string {
-  return `s3://bucket/late${++serial}?endpoint=${encodeURIComponent(server.endpoint)}&region=us-east-1&inline-below=1024`;
+  return world.url(`late${++serial}`, '&inline-below=1024');
 }
 
 function open(url: string, journal: Journal): { storage: TieredStorage; prefix: string } {
@@ -56,22 +37,22 @@ describe('a revision the store commits after its put was given up', () => {
   it('is deleted by the cleanup of the failed put, and the change stays recorded until then', async () => {
     const journal = Journal.openInMemory();
     const { storage, prefix } = open(destination(), journal);
-    cleanups.push(async () => {
+    world.defer(async () => {
       await storage.dispose();
       journal.close();
     });
     await storage.recovered();
-    server.setFaults({ commitDelayMs: { PutObject: STORE_COMMIT_DELAY_MS } });
-    const before = server.stats();
+    world.server.setFaults({ commitDelayMs: { PutObject: STORE_COMMIT_DELAY_MS } });
+    const before = world.server.stats();
     const body = randomBytes(256 * KiB);
     const request = new AbortController();
     const putting = storage.put(`${prefix}late.bin`, body, { contentLength: body.length, signal: request.signal });
     // The store holds the whole body and is about to commit it: the client gives up now (a stall, a pause).
-    await waitFor(() => server.stats().objectBytesReceived >= before.objectBytesReceived + body.length, 10_000, 'the body to arrive');
+    await waitFor(() => world.server.stats().objectBytesReceived >= before.objectBytesReceived + body.length, 10_000, 'the body to arrive');
     request.abort();
     await expect(putting).rejects.toMatchObject({ retryable: true });
 
-    await waitFor(() => server.stats().objectsStored > before.objectsStored, 10_000, 'the late commit');
+    await waitFor(() => world.server.stats().objectsStored > before.objectsStored, 10_000, 'the late commit');
     expect(journal.changes.list()).toHaveLength(1);
     await waitFor(() => journal.changes.list().length === 0, 15_000, 'the cleanup to finish');
     expect(await revisions(storage)).toEqual([]);
@@ -83,23 +64,23 @@ describe('a revision the store commits after its put was given up', () => {
     const url = destination();
     const first = open(url, journal);
     await first.storage.recovered();
-    server.setFaults({ commitDelayMs: { PutObject: STORE_COMMIT_DELAY_MS } });
-    const before = server.stats();
+    world.server.setFaults({ commitDelayMs: { PutObject: STORE_COMMIT_DELAY_MS } });
+    const before = world.server.stats();
     const body = randomBytes(256 * KiB);
     const request = new AbortController();
     const putting = first.storage.put(`${first.prefix}late.bin`, body, { contentLength: body.length, signal: request.signal });
-    await waitFor(() => server.stats().objectBytesReceived >= before.objectBytesReceived + body.length, 10_000, 'the body to arrive');
+    await waitFor(() => world.server.stats().objectBytesReceived >= before.objectBytesReceived + body.length, 10_000, 'the body to arrive');
     request.abort();
     await expect(putting).rejects.toMatchObject({ retryable: true });
     await first.storage.dispose(); // right away: the late commit has not landed yet
 
     const second = open(url, journal);
-    cleanups.push(async () => {
+    world.defer(async () => {
       await second.storage.dispose();
       journal.close();
     });
     await second.storage.recovered();
-    await waitFor(() => server.stats().objectsStored > before.objectsStored, 10_000, 'the late commit');
+    await waitFor(() => world.server.stats().objectsStored > before.objectsStored, 10_000, 'the late commit');
     expect(journal.changes.list()).toEqual([]);
     expect(await revisions(second.storage)).toEqual([]);
   });

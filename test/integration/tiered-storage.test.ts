@@ -2,38 +2,16 @@
 // in HV, or an LT revision behind a tombstone), what readers see, what overwrites and deletes leave
 // behind, multipart through tokens, forged tokens, and two writers racing on one key.
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Backend, MultipartUploadBackend } from '../../core/backends/index.js';
 import { KiB, MiB } from '../../core/contract/index.js';
 import { Journal } from '../../core/journal/index.js';
 import { encodeTombstone, openDestination, type TieredStorage } from '../../core/tiered/index.js';
-import { sha256OfStream, tempDir } from '../support/files.js';
-import { startS3TestServer, type S3TestServer } from '../support/s3-server/index.js';
-import { useTestCredentials } from '../support/service.js';
+import { sha256OfStream } from '../support/files.js';
+import { useS3World } from '../support/s3-world.js';
 
-let server: S3TestServer;
-let data: ReturnType<typeof tempDir>;
-let folders: ReturnType<typeof tempDir>;
-const cleanups: Array<() => Promise<void> | void> = [];
+const world = useS3World('tiered-storage');
 let serial = 0;
-
-beforeAll(async () => {
-  useTestCredentials();
-  data = tempDir('tiered-s3');
-  folders = tempDir('tiered-fs');
-  server = await startS3TestServer({ dataDir: data.path, buckets: ['bucket'] });
-});
-
-afterEach(async () => {
-  server.setFaults({});
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-afterAll(async () => {
-  await server.close();
-  data.cleanup();
-  folders.cleanup();
-});
 
 interface Opened {
   storage: TieredStorage;
@@ -43,15 +21,15 @@ interface Opened {
 }
 
 const KINDS = {
-  fs: () => `file://${folders.path}/store-${++serial}`,
-  s3: () => `s3://bucket/t${++serial}?endpoint=${encodeURIComponent(server.endpoint)}&region=us-east-1`,
+  fs: () => `file://${world.scratch}/store-${++serial}`,
+  s3: () => world.url(`t${++serial}`),
 } as const;
 
 function open(url: string, journal = Journal.openInMemory()): Opened {
   const opened = openDestination(url, { changes: journal.changes });
   const storage = opened.tiered;
   if (storage === null) throw new Error('expected a tiered destination');
-  cleanups.push(async () => {
+  world.defer(async () => {
     await storage.dispose();
     journal.close();
   });
