@@ -11,7 +11,7 @@ import { toErrorInfo } from '../core/errors/index.js';
 import { CredentialVault, isCredentialCommand } from '../core/host/credentials-vault.js';
 import { SyncService, resolveHome, resumeLastSession, type RecoveredEvent } from '../core/service/index.js';
 import { APP_INDEX_URL, APP_SCHEME, appResponseHeaders, fileForAppUrl } from './app-protocol.js';
-import { BatchTracker } from './batch-notices.js';
+import { BatchTracker, type BatchNotice } from './batch-notices.js';
 import { CHANNELS } from './channels.js';
 import { keychainPersistence } from './credentials-store.js';
 import { parseCommandMessage, refusal } from './ipc-validation.js';
@@ -125,11 +125,11 @@ function registerIpc(): void {
     // Secrets are kept here in main, sealed by the keychain; the window only learns set or not set.
     if (isCredentialCommand(parsed.name)) return credentials ? credentials.handle(parsed.name, parsed.input) : refusal('internal', 'Tierdrop is still starting.');
     if (!service) return refusal('internal', 'Tierdrop is still starting.');
+    if (parsed.name !== 'addFiles') return service.handle(parsed.name, parsed.input);
+    const endBatch = batches.begin();
     const result = await service.handle(parsed.name, parsed.input);
-    if (parsed.name === 'addFiles' && result.ok) {
-      const added = Commands.addFiles.output.safeParse(result.value);
-      if (added.success) batches.add(added.data.ids);
-    }
+    const added = result.ok ? Commands.addFiles.output.safeParse(result.value) : null;
+    showNotice(endBatch(added?.success === true ? added.data.ids : null));
     return result;
   });
   ipcMain.on(CHANNELS.subscribe, (event: IpcMainEvent) => {
@@ -158,15 +158,19 @@ async function pickAndAdd(properties: Array<'openFile' | 'openDirectory' | 'mult
   const [first, ...rest] = await pick(properties);
   const destination = service?.settings.destinations[0];
   if (first === undefined || !service || !destination) return;
+  const endBatch = batches.begin();
   const result = await service.handle('addFiles', { paths: [first, ...rest], destination: destination.url });
-  if (result.ok) batches.add(result.value.ids);
+  showNotice(endBatch(result.ok ? result.value.ids : null));
 }
 
 function broadcast(event: TierdropEvent): void {
   for (const contents of subscribers) {
     if (!contents.isDestroyed()) contents.send(CHANNELS.event, event);
   }
-  const notice = batches.observe(event);
+  showNotice(batches.observe(event));
+}
+
+function showNotice(notice: BatchNotice | null): void {
   if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
 }
 

@@ -41,6 +41,9 @@ export function humanOutput(stream: NodeJS.WriteStream = process.stderr): Output
     clearLine();
     stream.write(`${text}\n`);
   };
+  const remember = (view: TransferView) => {
+    transfers.set(view.id, { sizeBytes: view.sizeBytes, bytesDone: view.bytesDone, state: view.state, speed: view.speedBytesPerSec });
+  };
   const draw = (force = false) => {
     if (!interactive) return;
     const nowMs = Date.now();
@@ -67,10 +70,13 @@ export function humanOutput(stream: NodeJS.WriteStream = process.stderr): Output
   return {
     event(event) {
       switch (event.type) {
+        case 'transfers.added':
+          for (const view of event.transfers) remember(view);
+          break;
         case 'transfer.updated':
         case 'transfer.finished': {
           const view = event.transfer;
-          transfers.set(view.id, { sizeBytes: view.sizeBytes, bytesDone: view.bytesDone, state: view.state, speed: view.speedBytesPerSec });
+          remember(view);
           if (event.type === 'transfer.finished') {
             if (view.state === 'done') say(`done    ${view.key} (${formatBytes(view.sizeBytes)})`);
             else if (view.error) say(`failed  ${view.key}: ${describeError(view.error)}`);

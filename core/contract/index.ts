@@ -335,6 +335,8 @@ export type CommandOutput<C extends CommandName> = z.infer<(typeof Commands)[C][
 
 export const TierdropEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('transfer.updated'), transfer: TransferView }),
+  /** New transfers, queued together (a dropped folder arrives as a few of these, not one per file). */
+  z.object({ type: z.literal('transfers.added'), transfers: z.array(TransferView) }),
   z.object({ type: z.literal('transfer.progress'), items: z.array(TransferProgress) }),
   z.object({ type: z.literal('transfer.finished'), transfer: TransferView }),
   z.object({
@@ -347,6 +349,13 @@ export const TierdropEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sync.updated'), root: SyncRootView }),
 ]);
 export type TierdropEvent = z.infer<typeof TierdropEvent>;
+
+/** The transfers an event reports whole (added, updated or finished); none for the other events. */
+export function transferViewsOf(event: TierdropEvent): readonly TransferView[] {
+  if (event.type === 'transfers.added') return event.transfers;
+  if (event.type === 'transfer.updated' || event.type === 'transfer.finished') return [event.transfer];
+  return [];
+}
 
 // ---------------------------------------------------------------------------------------------
 // What a shell sends a window when it connects (the loopback host's first SSE message)

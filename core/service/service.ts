@@ -14,6 +14,7 @@ import {
   type Settings,
   type SettingsPatch,
   type TierdropEvent,
+  transferViewsOf,
 } from '../contract/index.js';
 import { TierdropError, toErrorInfo } from '../errors/index.js';
 import { Journal } from '../journal/index.js';
@@ -178,10 +179,10 @@ export class SyncService {
 
   /** Staged copies exist only to be uploaded: once the upload is done or cancelled they go. */
   private releaseStagedSource(event: TierdropEvent): void {
-    if (event.type !== 'transfer.updated' && event.type !== 'transfer.finished') return;
-    const { state, sourcePath } = event.transfer;
-    if ((state === 'done' || state === 'cancelled') && this.staging.contains(sourcePath)) {
-      void this.staging.remove(sourcePath).catch(() => undefined); // swept at the next start otherwise
+    for (const { state, sourcePath } of transferViewsOf(event)) {
+      if ((state === 'done' || state === 'cancelled') && this.staging.contains(sourcePath)) {
+        void this.staging.remove(sourcePath).catch(() => undefined); // swept at the next start otherwise
+      }
     }
   }
 

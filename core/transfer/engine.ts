@@ -15,7 +15,7 @@ import { abortReason, backoffDelayMs, sleep } from './retry.js';
 import { assertUnchanged, fingerprint, openRange, sameFingerprint, sourceChanged, type Fingerprint } from './source.js';
 import { ACTIVE_STATES, UNFINISHED_STATES, assertTransition } from './state.js';
 import { toTransferView, type LiveProgress } from './view.js';
-import { STATS_IN_FLIGHT, expandSources, mapInOrder, type SourceFile, type WalkProblem } from './walk.js';
+import { STATS_IN_FLIGHT, mapInOrder, walkSources, type SourceFile, type WalkProblem } from './walk.js';
 
 export interface StoreHandle {
   backend: StoreBackend;
@@ -49,6 +49,11 @@ interface ActiveUpload {
 
 const PROGRESS_INTERVAL_MS = 100; // ~10 progress batches a second in total, as the contract promises
 const COMPLETE_STALL_FACTOR = 4; // assembling a large object can keep a store silent for a while
+// A dropped folder is admitted in chunks: the first small, so its rows show at once, the next ones
+// larger, so 10,000 files cost a handful of transactions and events rather than one per file.
+const FIRST_CHUNK_FILES = 256;
+const MAX_CHUNK_FILES = 2048;
+const CHUNK_WAIT_MS = 30; // files found on a slow disk are not held back longer than this
 const NO_PARTS = { partsDone: 0, partsTotal: 0, bytesDone: 0 }; // a file sent in one request has no part rows
 
 export class TransferEngine {
@@ -98,10 +103,14 @@ export class TransferEngine {
   // -------------------------------------------------------------------------------------------
   // Commands
 
-  /** Queues the files and folders at `paths`; what cannot be uploaded is returned as problems. */
+  /**
+   * Queues the files and folders at `paths`; what cannot be uploaded is returned as problems.
+   * Files are admitted in chunks while the walk goes on, so the first rows (and uploads) of a big
+   * folder appear at once rather than after the whole walk; what was admitted stays admitted
+   * whatever the rest of the walk meets.
+   */
   async addFiles(paths: readonly string[], destination: string): Promise<AddResult> {
     const store = this.openStore(destination);
-    const { files, problems } = await expandSources(paths);
     const partSizeBytes = this.settings().partSizeBytes;
 
     const unfinished = new Map<string, UploadRow>();
@@ -109,26 +118,41 @@ export class TransferEngine {
       unfinished.set(`${row.key}\0${row.sourcePath}`, row);
     }
 
-    const planned: PlannedUpload[] = [];
+    const admittedIds: string[] = [];
     const reused: string[] = [];
-    for (const file of files) {
+    const planProblems: WalkProblem[] = [];
+    let chunk: PlannedUpload[] = [];
+    let chunkLimit = FIRST_CHUNK_FILES;
+    let chunkStartedMs = performance.now();
+    const admitChunk = () => {
+      if (chunk.length > 0) {
+        admittedIds.push(...this.admit(chunk));
+        this.pump();
+        chunkLimit = Math.min(chunkLimit * 2, MAX_CHUNK_FILES);
+      }
+      chunk = [];
+      chunkStartedMs = performance.now();
+    };
+
+    const walkProblems = await walkSources(paths, (file) => {
       const key = joinKey(store.prefix, file.relativeKey);
       const earlier = unfinished.get(`${key}\0${file.sourcePath}`);
       if (earlier) {
         reused.push(earlier.id);
-        continue;
+        return;
       }
       try {
-        planned.push(planFile(destination, file.sourcePath, key, file.print, partSizeBytes));
+        chunk.push(planFile(destination, file.sourcePath, key, file.print, partSizeBytes));
       } catch (error) {
-        problems.push({ path: file.sourcePath, error: toErrorInfo(error) });
+        planProblems.push({ path: file.sourcePath, error: toErrorInfo(error) });
       }
-    }
+      if (chunk.length >= chunkLimit || performance.now() - chunkStartedMs >= CHUNK_WAIT_MS) admitChunk();
+    });
+    admitChunk();
 
-    const ids = [...this.admit(planned), ...reused];
     if (reused.length > 0) this.resume(reused);
     this.pump();
-    return { ids, problems };
+    return { ids: [...admittedIds, ...reused], problems: [...walkProblems, ...planProblems] };
   }
 
   /**
@@ -160,14 +184,15 @@ export class TransferEngine {
     return { ids, problems };
   }
 
-  /** Records planned uploads in one transaction and queues them; one event per new transfer. */
+  /**
+   * Records planned uploads in one transaction and queues them; one event for all of them, since a
+   * window parsing an event per file spent longer on 10,000 messages than on painting the rows.
+   */
   private admit(planned: readonly PlannedUpload[]): string[] {
     if (planned.length === 0) return [];
     const created = this.journal.createUploads(planned);
-    for (const row of created) {
-      this.admitted.set(row.id, row);
-      this.emit({ type: 'transfer.updated', transfer: this.view(row) });
-    }
+    for (const row of created) this.admitted.set(row.id, row);
+    this.emit({ type: 'transfers.added', transfers: created.map((row) => this.view(row)) });
     return created.map((row) => row.id);
   }
 

@@ -36,11 +36,37 @@ export interface WalkResult {
   problems: WalkProblem[];
 }
 
+/** Every file under `paths`, with the keys they get, and what could not be walked. */
 export async function expandSources(paths: readonly string[]): Promise<WalkResult> {
   const files: WalkedFile[] = [];
+  const problems = await walkSources(paths, (file) => files.push(file));
+  return { files, problems };
+}
+
+/**
+ * Walks `paths`, handing each file to `onFile` as soon as it is found (in the order expandSources
+ * lists them), so a caller can queue the first files of a big folder while the rest is walked.
+ * Answers the problems once the walk is over.
+ */
+export async function walkSources(paths: readonly string[], onFile: (file: WalkedFile) => void): Promise<WalkProblem[]> {
   const problems: WalkProblem[] = [];
   const report = (path: string, error: unknown) => {
     problems.push({ path, error: (error instanceof TierdropError ? error : sourceError(path, error)).toInfo() });
+  };
+  // Two files with the same key: the first one found keeps it, the later one is reported.
+  const byKey = new Map<string, string>();
+  let foundCount = 0;
+  const found = (file: WalkedFile) => {
+    foundCount += 1;
+    const earlier = byKey.get(file.relativeKey);
+    if (earlier === undefined) {
+      byKey.set(file.relativeKey, file.sourcePath);
+      onFile(file);
+    } else {
+      report(file.sourcePath, new TierdropError('invalid_input', `${file.sourcePath} and ${earlier} would both be stored as "${file.relativeKey}".`, {
+        hint: 'Rename one of them or upload them separately.',
+      }));
+    }
   };
 
   for (const given of paths) {
@@ -53,11 +79,11 @@ export async function expandSources(paths: readonly string[]): Promise<WalkResul
       continue;
     }
     if (info.isFile()) {
-      if (await readable(path, report)) files.push({ sourcePath: path, relativeKey: basename(path), print: fingerprintOf(info) });
+      if (await readable(path, report)) found({ sourcePath: path, relativeKey: basename(path), print: fingerprintOf(info) });
     } else if (info.isDirectory()) {
-      const before = files.length;
-      await walkFolder(path, basename(path), new Set(), files, report);
-      if (files.length === before && !problems.some((p) => p.path.startsWith(path))) {
+      const before = foundCount;
+      await walkFolder(path, basename(path), new Set(), found, report);
+      if (foundCount === before && !problems.some((p) => p.path.startsWith(path))) {
         report(path, new TierdropError('invalid_input', `${path} contains no files, so there is nothing to upload.`, {
           hint: 'Empty folders are not stored; add files to it first.',
         }));
@@ -68,21 +94,7 @@ export async function expandSources(paths: readonly string[]): Promise<WalkResul
       }));
     }
   }
-
-  const unique: WalkedFile[] = [];
-  const byKey = new Map<string, string>();
-  for (const file of files) {
-    const earlier = byKey.get(file.relativeKey);
-    if (earlier === undefined) {
-      byKey.set(file.relativeKey, file.sourcePath);
-      unique.push(file);
-    } else {
-      report(file.sourcePath, new TierdropError('invalid_input', `${file.sourcePath} and ${earlier} would both be stored as "${file.relativeKey}".`, {
-        hint: 'Rename one of them or upload them separately.',
-      }));
-    }
-  }
-  return { files: unique, problems };
+  return problems;
 }
 
 /** The same fingerprint `fingerprint()` in source.ts takes, from a stat already made. */
@@ -115,7 +127,7 @@ async function walkFolder(
   folder: string,
   keyPrefix: string,
   ancestors: Set<string>,
-  files: WalkedFile[],
+  found: (file: WalkedFile) => void,
   report: (path: string, error: unknown) => void,
 ): Promise<void> {
   let real: string;
@@ -143,32 +155,31 @@ async function walkFolder(
   names.sort();
   // Stat'ed synchronously in slices of a few milliseconds: one after another an async stat costs
   // a thread hop and a promise each, which made a folder of 10,000 files take seconds to queue.
-  const entries: Array<{ path: string; name: string; info: BigIntStats | null; problem: unknown }> = [];
+  // Each file is handed on as soon as it is stat'ed, so its upload can be queued during the walk.
   let sliceStartedMs = performance.now();
   for (const name of names) {
     const path = join(folder, name);
+    let info: BigIntStats;
     try {
-      const info = statSync(path, { bigint: true });
+      info = statSync(path, { bigint: true });
       // Unreadable: reported now, not half way. Asked of the system only when the mode bits do
       // not already say yes, which saves a call per file on the common folder.
       if (info.isFile() && !modeSaysReadable(info)) accessSync(path, constants.R_OK);
-      entries.push({ path, name, info, problem: null });
     } catch (error) {
-      entries.push({ path, name, info: null, problem: error });
+      report(path, error);
+      continue;
+    }
+    const key = `${keyPrefix}/${name}`;
+    if (info.isDirectory()) {
+      await walkFolder(path, key, inner, found, report);
+      sliceStartedMs = performance.now();
+    } else if (info.isFile()) {
+      found({ sourcePath: path, relativeKey: key, print: fingerprintOf(info) });
     }
     if (performance.now() - sliceStartedMs >= STAT_SLICE_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve)); // let the process answer meanwhile
       sliceStartedMs = performance.now();
     }
-  }
-  for (const { path, name, info, problem } of entries) {
-    const key = `${keyPrefix}/${name}`;
-    if (info === null) {
-      report(path, problem);
-      continue;
-    }
-    if (info.isDirectory()) await walkFolder(path, key, inner, files, report);
-    else if (info.isFile()) files.push({ sourcePath: path, relativeKey: key, print: fingerprintOf(info) });
   }
 }
 

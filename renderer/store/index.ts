@@ -2,7 +2,20 @@
 // destinations (from the snapshot and command answers), and ui (filter, search, selection, groups,
 // toasts, panels). Actions live here and go through the Transport; components only select and call.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { CommandInput, CommandName, CommandOutput, CredentialsStatus, Destination, DestinationCredentials, ErrorInfo, Result, Settings, SettingsPatch, TierdropEvent } from '../../core/contract/index.js';
+import {
+  transferViewsOf,
+  type CommandInput,
+  type CommandName,
+  type CommandOutput,
+  type CredentialsStatus,
+  type Destination,
+  type DestinationCredentials,
+  type ErrorInfo,
+  type Result,
+  type Settings,
+  type SettingsPatch,
+  type TierdropEvent,
+} from '../../core/contract/index.js';
 import { baseName } from '../logic/format.js';
 import { FILTERS, eligibleIds, type BulkAction, type Filter } from '../logic/states.js';
 import type { ConnectionState, Drop, Snapshot, StagingProgress, Transport } from '../transport/index.js';
@@ -130,8 +143,8 @@ export function createAppStore(transport: Transport, now: () => number = Date.no
     const announceFailures = (before: AppState['transfers'], after: AppState['transfers'], events: readonly TierdropEvent[]): void => {
       const failed = new Set<string>();
       for (const event of events) {
-        if ((event.type === 'transfer.updated' || event.type === 'transfer.finished') && event.transfer.state === 'failed' && before.get(event.transfer.id)?.state !== 'failed') {
-          failed.add(event.transfer.id);
+        for (const transfer of transferViewsOf(event)) {
+          if (transfer.state === 'failed' && before.get(transfer.id)?.state !== 'failed') failed.add(transfer.id);
         }
       }
       const [only] = failed;

@@ -1,6 +1,6 @@
 // The transfers slice's reducers: pure functions from (state, fact) to state. They only copy what
 // core reported — a snapshot, an updated transfer, a batch of progress — and never derive states.
-import type { TierdropEvent, TransferProgress, TransferView } from '../../core/contract/index.js';
+import { transferViewsOf, type TierdropEvent, type TransferProgress, type TransferView } from '../../core/contract/index.js';
 import { isMoving } from '../logic/states.js';
 import { recordThroughput, type ThroughputSample } from '../logic/throughput.js';
 
@@ -32,7 +32,7 @@ export function fromSnapshot(list: readonly TransferView[], previous: TransfersS
 
 /**
  * Folds a batch of events into the state with one copy of the map, however many events there are:
- * 10,000 transfers added at once arrive as 10,000 events and must not cost 10,000 copies.
+ * a burst of progress and state changes must not cost a copy per event.
  */
 export function applyEvents(state: TransfersState, events: readonly TierdropEvent[], atMs: number): TransfersState {
   let transfers: Map<string, TransferView> | null = null;
@@ -43,14 +43,18 @@ export function applyEvents(state: TransfersState, events: readonly TierdropEven
     if (event.type === 'transfer.progress') {
       transfers ??= new Map(state.transfers);
       progressed = applyProgress(transfers, event.items) || progressed;
-    } else if (event.type === 'transfer.updated' || event.type === 'transfer.finished') {
+    } else {
+      const views = transferViewsOf(event);
+      // Other events (journal.recovered, sync.*) are facts for toasts and other slices, not transfer state.
+      if (views.length === 0) continue;
       transfers ??= new Map(state.transfers);
-      const known = transfers.get(event.transfer.id);
-      if (!known) (added ??= []).push(event.transfer.id);
-      else if (known.state !== event.transfer.state || known.key !== event.transfer.key) reshaped = true;
-      transfers.set(event.transfer.id, event.transfer);
+      for (const view of views) {
+        const known = transfers.get(view.id);
+        if (!known) (added ??= []).push(view.id);
+        else if (known.state !== view.state || known.key !== view.key) reshaped = true;
+        transfers.set(view.id, view);
+      }
     }
-    // Other events (journal.recovered, sync.*) are facts for toasts and other slices, not transfer state.
   }
   if (transfers === null) return state;
   return {

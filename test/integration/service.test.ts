@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MiB } from '../../core/contract/index.js';
+import { MiB, transferViewsOf, type TransferView } from '../../core/contract/index.js';
 import { Journal } from '../../core/journal/index.js';
 import { SyncService, journalPath, settingsPath } from '../../core/service/index.js';
 import { openDestination } from '../../core/tiered/index.js';
@@ -61,7 +61,8 @@ describe('SyncService', () => {
     service.setSettings({ partSizeBytes: 5 * MiB });
     const states: string[] = [];
     service.engine.on((event) => {
-      if (event.type === 'transfer.updated' && states.at(-1) !== event.transfer.state) states.push(event.transfer.state);
+      if (event.type === 'transfer.progress' || event.type === 'transfer.finished') return;
+      for (const transfer of transferViewsOf(event)) if (states.at(-1) !== transfer.state) states.push(transfer.state);
     });
     const url = `file://${join(dir, 'store')}`;
     expect((await service.handle('addFiles', { paths: [source], destination: url })).ok).toBe(true);
@@ -148,7 +149,9 @@ describe('SyncService', () => {
     const added = await service.engine.addFiles([folder], `file://${join(dir, 'store')}`);
     expect(added.problems).toEqual([]);
     const paused = await service.engine.pauseAll();
-    expect(paused).toHaveLength(300);
+    // The first chunk starts while the rest is walked, so a few may be done before the pause.
+    const done = service.engine.list(['done']).map((view) => view.id);
+    expect([...paused, ...done].sort()).toEqual([...added.ids].sort());
     const states = new Set(service.engine.list().map((view) => view.state));
     expect([...states].every((state) => state === 'paused' || state === 'done')).toBe(true);
     service.engine.resumeAll();
@@ -156,4 +159,36 @@ describe('SyncService', () => {
     expect(service.engine.list().map((view) => view.state)).toEqual(Array.from({ length: 300 }, () => 'done'));
     expect(readdirSync(join(dir, 'store', 'many'))).toHaveLength(300);
   });
+
+  it('lists the first files of a big folder before the whole folder is walked, in a few events', async () => {
+    const dir = home();
+    const folder = join(dir, 'big');
+    mkdirSync(folder);
+    const count = 3000;
+    for (let index = 0; index < count; index += 1) writeFileSync(join(folder, `f${String(index).padStart(4, '0')}.txt`), `${index}`);
+    const service = open(join(dir, 'home'));
+    const addedEvents: TransferView[][] = [];
+    let resolved = false;
+    let addedBeforeAnswer = 0;
+    service.on((event) => {
+      if (event.type !== 'transfers.added') return;
+      addedEvents.push([...event.transfers]);
+      if (!resolved) addedBeforeAnswer += event.transfers.length;
+    });
+    const missing = join(dir, 'missing.txt');
+    const added = await service.engine.addFiles([folder, missing], `file://${join(dir, 'store')}`);
+    resolved = true;
+
+    // The first rows were announced while the folder was still being walked.
+    expect(addedEvents[0]?.length).toBeLessThan(count);
+    expect(addedBeforeAnswer).toBe(count);
+    expect(addedEvents.length).toBeLessThan(count / 100);
+    // The same answer as one admission would give: every file once, in the folder's order, and
+    // the problem met after the folder does not lose what was queued before it.
+    expect(addedEvents.flat().map((view) => view.id)).toEqual(added.ids);
+    expect(addedEvents.flat().map((view) => view.key)).toEqual(Array.from({ length: count }, (_, index) => `big/f${String(index).padStart(4, '0')}.txt`));
+    expect(added.problems.map((problem) => problem.path)).toEqual([missing]);
+    await service.engine.whenIdle();
+    expect(readdirSync(join(dir, 'store', 'big'))).toHaveLength(count);
+  }, 60_000);
 });

@@ -68,6 +68,26 @@ describe('batch notifications', () => {
     });
   });
 
+  it('counts files that finished before the add answered with their ids', () => {
+    const tracker = new BatchTracker();
+    const end = tracker.begin();
+    // A big folder's first chunk is queued, and may finish, while the rest is still walked.
+    expect(tracker.observe({ type: 'transfers.added', transfers: [view('a', 'queued'), view('b', 'queued')] })).toBeNull();
+    expect(tracker.observe({ type: 'transfer.finished', transfer: view('a', 'done') })).toBeNull();
+    expect(end(['a', 'b'])).toBeNull();
+    expect(tracker.observe({ type: 'transfer.finished', transfer: view('b', 'done') })).toEqual({ title: 'Upload finished', body: '2 files uploaded.' });
+  });
+
+  it('notifies when the add answers if every file of it has finished already', () => {
+    const tracker = new BatchTracker();
+    const end = tracker.begin();
+    tracker.observe({ type: 'transfer.finished', transfer: view('a', 'done') });
+    expect(end(['a'])).toEqual({ title: 'Upload finished', body: '1 file uploaded.' });
+    // Outcomes are kept only while an add is under way.
+    tracker.observe({ type: 'transfer.finished', transfer: view('z', 'done') });
+    expect(tracker.add(['z'])).toBeNull();
+  });
+
   it('ignores transfers it was not asked about', () => {
     const tracker = new BatchTracker();
     expect(tracker.observe({ type: 'transfer.finished', transfer: view('z', 'done') })).toBeNull();

@@ -117,6 +117,34 @@ describe('mirroring core', () => {
     expect(failed.listRevision).toBe(2);
   });
 
+  it('lists the transfers of a transfers.added in their order, after the ones it knew', () => {
+    const start = applyEvents(emptyTransfers, [{ type: 'transfer.updated', transfer: transfer('old') }], 1);
+    const added = applyEvents(start, [
+      { type: 'transfers.added', transfers: [transfer('b1', { state: 'queued' }), transfer('b2', { state: 'queued' })] },
+      { type: 'transfers.added', transfers: [transfer('b3', { state: 'queued' })] },
+    ], 2);
+    expect(added.order).toEqual(['old', 'b1', 'b2', 'b3']);
+    expect(added.transfers.get('b2')).toMatchObject({ id: 'b2', state: 'queued' });
+    expect(added.listRevision).toBe(start.listRevision + 1);
+    // A later update of one of them replaces it in place, without a second row.
+    const updated = applyEvents(added, [{ type: 'transfer.updated', transfer: transfer('b1', { state: 'uploading' }) }], 3);
+    expect(updated.order).toEqual(['old', 'b1', 'b2', 'b3']);
+    expect(updated.transfers.get('b1')?.state).toBe('uploading');
+  });
+
+  it('shows a dropped folder added in chunks in one update', () => {
+    const updates = vi.fn();
+    store.subscribe(updates);
+    const before = store.getState().order.length;
+    const chunk = (from: number, count: number) => Array.from({ length: count }, (_, index) => transfer(`c${from + index}`, { state: 'queued' }));
+    transport.emit({ type: 'transfers.added', transfers: chunk(0, 256) });
+    transport.emit({ type: 'transfers.added', transfers: chunk(256, 512) });
+    vi.advanceTimersByTime(20);
+    expect(updates).toHaveBeenCalledTimes(1);
+    expect(store.getState().order).toHaveLength(before + 768);
+    expect(store.getState().order.at(-1)).toBe('c767');
+  });
+
   it('applies a burst of events in one update, one frame later', () => {
     const updates = vi.fn();
     store.subscribe(updates);
