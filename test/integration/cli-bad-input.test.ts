@@ -159,6 +159,30 @@ describe('bad input', () => {
     assertJournalConsistent(home);
   });
 
+  it('a store that keeps erring leaves a retryable failure, which `tierdrop resume` finishes', async () => {
+    const home = freshHome();
+    const source = join(work.path, 'erring.txt');
+    writeFileSync(source, 'kept trying');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'settings.json'), JSON.stringify({ maxAttempts: 2, retryBaseDelayMs: 10, retryMaxDelayMs: 20 }));
+    server.setFaults({ errorRate: { PutObject: 1 } });
+    let failed;
+    try {
+      failed = await runCli(['upload', source, '--to', s3Url('erring')], { home });
+    } finally {
+      server.setFaults({});
+    }
+    expect(failed.code).toBe(1);
+    expect(`${failed.stdout}${failed.stderr}`).toContain('0 uploaded, 1 failed');
+    const resumed = await runCli(['resume'], { home });
+    expect(resumed.code).toBe(0);
+    expect(`${resumed.stdout}${resumed.stderr}`).toContain('Resuming 1 upload.');
+    const copy = join(work.path, 'erring-copy.txt');
+    expect((await runCli(['get', 'erring.txt', '--from', s3Url('erring'), '-o', copy], { home })).code).toBe(0);
+    expect(await sha256OfFile(copy)).toBe(await sha256OfFile(source));
+    assertJournalConsistent(home);
+  });
+
   it('Ctrl-C pauses cleanly and says how to resume', async () => {
     const home = freshHome();
     const big = join(work.path, 'interrupt.bin');
