@@ -96,7 +96,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       let run = startCli(['upload', folder, '--to', url, '--part-size', PART_SIZE, '--concurrency', '4', '--json'], { home });
       runs += 1;
       // Only once the upload is in the journal may it be killed: before that, resume has nothing to find.
-      let queued = await firstEvent(run);
+      let queued = await admitted(run, options.round.small + options.round.medium + options.round.large);
       for (;;) {
         const canKill = queued && kills < options.kills && Date.now() - startedMs < options.budgetMs;
         const outcome = canKill ? await killOrExit(run, between(options.killAfterMs.min, options.killAfterMs.max)) : await exitOf(run);
@@ -136,12 +136,18 @@ function writeRound(folder: string, round: SoakOptions['round'], between: (min: 
   for (let index = 0; index < round.large; index += 1) writeFileSync(join(folder, 'large', `l${index}.bin`), randomBytes(between(11 * MiB, 24 * MiB)));
 }
 
-/** Whether the run printed a JSON event (its uploads are in the journal) before it exited. */
-function firstEvent(run: CliRun): Promise<boolean> {
+/**
+ * Whether the run's uploads are all in the journal before it exited: a folder is admitted in chunks
+ * (one `transfers.added` event each), and only what was admitted can be resumed after a kill.
+ */
+function admitted(run: CliRun, expected: number): Promise<boolean> {
+  const count = () => run.events().reduce((sum, event) => sum + (event['type'] === 'transfers.added' && Array.isArray(event['transfers']) ? event['transfers'].length : 0), 0);
   return new Promise((resolve) => {
-    if (run.events().length > 0) resolve(true);
-    run.onEvent(() => resolve(true));
-    void run.exited.then(() => resolve(run.events().length > 0));
+    if (count() >= expected) resolve(true);
+    run.onEvent(() => {
+      if (count() >= expected) resolve(true);
+    });
+    void run.exited.then(() => resolve(count() >= expected));
   });
 }
 
