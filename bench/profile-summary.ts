@@ -44,7 +44,7 @@ for (const [id, us] of selfUs) {
   const counted = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
     const frame = byId.get(at)?.callFrame;
-    if (!frame || !/\/work\/main\/(core|bench)\//.test(frame.url)) continue;
+    if (!frame || !/\/work\/main\/(\.prof-cli\/)?(core|bench)\//.test(frame.url)) continue;
     const name = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/work\/main\//, '')}:${frame.lineNumber + 1}`;
     if (counted.has(name)) continue;
     counted.add(name);

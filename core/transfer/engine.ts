@@ -2,7 +2,6 @@
 // parts in flight across all files), retries, stall detection, pause / resume / cancel, and
 // progress. Every step is written to the journal before it is taken, so a crash resumes from there.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { v7 as uuidv7 } from 'uuid';
 import { joinKey, type PartReceipt, type StoreBackend } from '../backends/index.js';
 import type { Settings, TierdropEvent, TransferProgress, TransferState, TransferView } from '../contract/index.js';
@@ -10,6 +9,7 @@ import { TierdropError, isTierdropError, sourceError, toErrorInfo } from '../err
 import type { Journal, NewUpload, PartPlan, PartRow, UploadRow } from '../journal/index.js';
 import { Semaphore, TokenBucket } from './limits.js';
 import { planUpload } from './plan.js';
+import { readWholeFile, type WholeFile } from './read-whole.js';
 import { ProgressMeter } from './progress.js';
 import { abortReason, backoffDelayMs, sleep } from './retry.js';
 import { assertUnchanged, fingerprint, openRange, sameFingerprint, sourceChanged, type Fingerprint } from './source.js';
@@ -498,16 +498,15 @@ export class TransferEngine {
    */
   private async readWhole(active: ActiveUpload, row: UploadRow): Promise<Buffer | null> {
     const signal = active.controller.signal;
-    let bytes: Buffer;
+    let whole: WholeFile;
     try {
-      bytes = await readFile(row.sourcePath, { signal });
+      whole = await readWholeFile(row.sourcePath, row.sizeBytes, signal);
     } catch (error) {
       if (signal.aborted) throw abortReason(signal);
       throw sourceError(row.sourcePath, error);
     }
-    const current = await fingerprint(row.sourcePath);
     const planned = { sizeBytes: row.sizeBytes, mtimeMs: row.mtimeMs, inode: row.inode };
-    return bytes.length === row.sizeBytes && sameFingerprint(current, planned) ? bytes : null;
+    return whole.bytes.length === row.sizeBytes && sameFingerprint(whole.fingerprint, planned) ? whole.bytes : null;
   }
 
   /** One request, of bytes read whole before. */

@@ -1,11 +1,13 @@
 // S3Backend against answers no S3 test server gives: a web page where S3 should be, a 200 that
 // carries an <Error>, a port nobody listens on, and a machine without credentials.
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3Backend } from '../../core/backends/index.js';
-import { isTierdropError } from '../../core/errors/index.js';
+import { TierdropError, isTierdropError } from '../../core/errors/index.js';
 
 const CREDENTIALS = { accessKeyId: 'transport-test', secretAccessKey: 'transport-test-secret' };
 
@@ -39,15 +41,6 @@ describe('S3Backend transport failures', () => {
     const backend = new S3Backend({ bucket: 'bucket', endpoint, checksum: 'none', ...(credentials === 'environment' ? {} : { credentials }) });
     backends.push(backend);
     return backend;
-  }
-
-  async function failureOf(promise: Promise<unknown>) {
-    const error = await promise.then(
-      () => null,
-      (thrown: unknown) => thrown,
-    );
-    if (!isTierdropError(error)) throw new Error(`expected a TierdropError, got ${String(error)}`);
-    return error;
   }
 
   it('a web page where S3 should be is "not S3", retryable', async () => {
@@ -150,6 +143,165 @@ describe('S3Backend transport failures', () => {
     }
   });
 });
+
+describe('S3Backend small PUTs (sent without the SDK, lean-put.ts)', () => {
+  const servers: Server[] = [];
+  const backends: S3Backend[] = [];
+
+  afterEach(async () => {
+    for (const backend of backends.splice(0)) await backend.dispose();
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    }
+  });
+
+  interface Seen {
+    method: string;
+    url: string;
+    headers: IncomingMessage['headers'];
+    body: Buffer;
+  }
+
+  async function serve(answer: (seen: Seen, response: ServerResponse) => void): Promise<{ endpoint: string; seen: Seen[] }> {
+    const seen: Seen[] = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const one = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) };
+        seen.push(one);
+        answer(one, response);
+      });
+    });
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return { endpoint: `http://127.0.0.1:${portOf(server)}`, seen };
+  }
+
+  function backendAt(endpoint: string, checksum: 'crc32' | 'none' = 'crc32'): S3Backend {
+    const backend = new S3Backend({ bucket: 'bucket', endpoint, checksum, credentials: CREDENTIALS });
+    backends.push(backend);
+    return backend;
+  }
+
+  function answerXml(status: number, code: string, message: string): (seen: Seen, response: ServerResponse) => void {
+    return (_seen, response) => {
+      response.writeHead(status, { 'content-type': 'application/xml' });
+      response.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>r-1</RequestId></Error>`);
+    };
+  }
+
+  it('sends the key escaped once, the body signed by its sha256, its CRC32, and the conditions asked for', async () => {
+    const { endpoint, seen } = await serve((_seen, response) => {
+      response.writeHead(200, { etag: '"e-1"' });
+      response.end();
+    });
+    const body = Buffer.from('café au lait');
+    const backend = backendAt(endpoint);
+    const key = "photos/été 2026/a+b (1)*!'.txt";
+    expect(await backend.put(key, body, { contentLength: body.length, contentType: 'text/plain', metadata: { origin: 'tierdrop' } })).toEqual({ etag: '"e-1"' });
+    expect(await backend.compareAndWrite('tombstones/k', null, body)).toBe('written');
+    expect(await backend.compareAndWrite('tombstones/k', '"e-1"', body)).toBe('written');
+
+    const [put, create, replace] = seen;
+    expect(put?.method).toBe('PUT');
+    expect(put?.url).toBe('/bucket/photos/%C3%A9t%C3%A9%202026/a%2Bb%20%281%29%2A%21%27.txt');
+    expect(put?.body.equals(body)).toBe(true);
+    expect(put?.headers['x-amz-content-sha256']).toBe(createHash('sha256').update(body).digest('hex'));
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body) >>> 0);
+    expect(put?.headers['x-amz-checksum-crc32']).toBe(crc.toString('base64'));
+    expect(put?.headers['content-type']).toBe('text/plain');
+    expect(put?.headers['x-amz-meta-origin']).toBe('tierdrop');
+    expect(put?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=transport-test\/\d{8}\/us-east-1\/s3\/aws4_request, SignedHeaders=[^,]*content-length[^,]*x-amz-content-sha256/);
+    expect(create?.headers['if-none-match']).toBe('*');
+    expect(create?.headers['if-match']).toBeUndefined();
+    expect(replace?.headers['if-match']).toBe('"e-1"');
+  });
+
+  it('sends no checksum header to a store that cannot read checksums', async () => {
+    const { endpoint, seen } = await serve((_seen, response) => {
+      response.writeHead(200, { etag: '"e-2"' });
+      response.end();
+    });
+    await backendAt(endpoint, 'none').put('a', Buffer.from('x'), { contentLength: 1 });
+    expect(seen[0]?.headers['x-amz-checksum-crc32']).toBeUndefined();
+  });
+
+  it("reads S3's error answers as the SDK's path does: busy is retryable, denied and missing bucket are not", async () => {
+    const busy = await failureOf(backendAt((await serve(answerXml(503, 'SlowDown', 'Please reduce your request rate.'))).endpoint).put('a', Buffer.from('x'), { contentLength: 1 }));
+    expect(busy).toMatchObject({ code: 'store_error', retryable: true });
+    expect(busy.message).toContain('Cannot upload "a" in s3://bucket');
+    expect(busy.message).toContain('SlowDown: Please reduce your request rate.');
+
+    const denied = await failureOf(backendAt((await serve(answerXml(403, 'AccessDenied', 'Access Denied'))).endpoint).put('a', Buffer.from('x'), { contentLength: 1 }));
+    expect(denied).toMatchObject({ code: 'access_denied', retryable: false });
+
+    const noBucket = await failureOf(backendAt((await serve(answerXml(404, 'NoSuchBucket', 'The specified bucket does not exist'))).endpoint).compareAndWrite('k', null, Buffer.from('x')));
+    expect(noBucket).toMatchObject({ code: 'not_found', retryable: false });
+    expect(noBucket.message).toContain('bucket bucket does not exist');
+  });
+
+  it('a refused condition is a conflict unless the store already holds exactly this value', async () => {
+    let held = Buffer.from('someone else');
+    const { endpoint } = await serve((seen, response) => {
+      if (seen.method === 'PUT') {
+        answerXml(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold')(seen, response);
+        return;
+      }
+      response.writeHead(200, { etag: '"e-3"', 'content-length': String(held.length), 'last-modified': new Date().toUTCString() });
+      response.end(held);
+    });
+    const backend = backendAt(endpoint, 'none');
+    expect(await backend.compareAndWrite('k', null, Buffer.from('mine'))).toBe('conflict');
+    held = Buffer.from('mine');
+    expect(await backend.compareAndWrite('k', null, Buffer.from('mine'))).toBe('written');
+  });
+
+  it('an HTML error page, a cut connection and a silent store are retryable store errors', async () => {
+    const page = await failureOf(
+      backendAt(
+        (
+          await serve((_seen, response) => {
+            response.writeHead(502, { 'content-type': 'text/html' });
+            response.end('<html>Bad gateway</html>');
+          })
+        ).endpoint,
+      ).put('a', Buffer.from('x'), { contentLength: 1 }),
+    );
+    expect(page).toMatchObject({ code: 'store_error', retryable: true });
+    expect(page.message).toContain('not S3');
+
+    const cut = await failureOf(backendAt((await serve((seen, response) => response.socket?.destroy())).endpoint).put('a', Buffer.from('x'), { contentLength: 1 }));
+    expect(cut).toMatchObject({ code: 'store_error', retryable: true });
+
+    const silent = new S3Backend({ bucket: 'bucket', endpoint: (await serve(() => undefined)).endpoint, checksum: 'none', credentials: CREDENTIALS, requestTimeoutMs: 300 });
+    backends.push(silent);
+    const timedOut = await failureOf(silent.put('a', Buffer.from('x'), { contentLength: 1 }));
+    expect(timedOut).toMatchObject({ code: 'store_error', retryable: true });
+    expect(timedOut.message).toContain('did not answer in time');
+  });
+
+  it('an aborted small PUT reports the caller\'s reason', async () => {
+    const { endpoint } = await serve(() => undefined);
+    const controller = new AbortController();
+    const put = failureOf(backendAt(endpoint).put('a', Buffer.from('x'), { contentLength: 1, signal: controller.signal }));
+    setTimeout(() => controller.abort(new TierdropError('stalled', 'no progress for 30 s', { retryable: true })), 100);
+    expect(await put).toMatchObject({ code: 'stalled', retryable: true });
+  });
+});
+
+async function failureOf(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  if (!isTierdropError(error)) throw new Error(`expected a TierdropError, got ${String(error)}`);
+  return error;
+}
 
 async function drain(items: AsyncIterable<unknown>): Promise<void> {
   for await (const _item of items) {

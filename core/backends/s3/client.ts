@@ -34,6 +34,7 @@ const DEFAULT_REGION = 'us-east-1'; // what S3-compatible stores expect when non
 const DEFAULT_MAX_SOCKETS = 16; // parts in flight plus a few listing and head requests
 const CONNECT_TIMEOUT_MS = 10_000; // a TCP connect that takes longer will not succeed
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000; // idle socket; the engine's stall timer is usually first
+const CREDENTIAL_REFRESH_MARGIN_MS = 5 * 60_000; // the SDK's own margin before temporary keys expire
 
 export type S3CredentialSource = () => Promise<S3Credentials>;
 type CredentialSource = S3CredentialSource;
@@ -41,12 +42,25 @@ type CredentialSource = S3CredentialSource;
 /** Every failure reaches the caller as a TierdropError; the SDK's own console warnings add nothing. */
 const SILENT_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-export function createS3Client(options: S3BackendOptions): S3Client {
+export interface S3Agents {
+  http: HttpAgent;
+  https: HttpsAgent;
+}
+
+/** The keep-alive sockets one backend's requests share, through the SDK and the lean PUT alike. */
+export function createS3Agents(options: S3BackendOptions): S3Agents {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? DEFAULT_MAX_SOCKETS };
+  return { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+}
+
+export function requestTimeoutOf(options: S3BackendOptions): number {
+  return options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+export function createS3Client(options: S3BackendOptions, agents: S3Agents = createS3Agents(options)): S3Client {
   // Tierdrop supports Node 20 (and Electron brings its own Node); the SDK's notice that it will
   // want Node 22 in 2027 would land on every CLI user's stderr. An explicit setting is respected.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
-  const agentOptions = { keepAlive: true, maxSockets };
   return new S3Client({
     region: resolveRegion(options.region),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
@@ -60,10 +74,10 @@ export function createS3Client(options: S3BackendOptions): S3Client {
     requestChecksumCalculation: options.checksum === 'crc32' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
     responseChecksumValidation: options.checksum === 'crc32' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
       connectionTimeout: CONNECT_TIMEOUT_MS,
-      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      requestTimeout: requestTimeoutOf(options),
     }),
   });
 }
@@ -83,7 +97,7 @@ export function environmentCredentials(): CredentialSource {
     { name: 'environment variables', load: fromEnv() },
     { name: 'shared config files', load: fromIni() },
   ];
-  return async () => {
+  const resolve = async (): Promise<S3Credentials> => {
     const reasons: string[] = [];
     for (const source of sources) {
       try {
@@ -93,6 +107,24 @@ export function environmentCredentials(): CredentialSource {
       }
     }
     throw new MissingCredentialsError(reasons);
+  };
+  // Asked at every request (the entered keys in front of these may change at any time), so what
+  // the environment gave is kept until shortly before it expires; a failure is asked again.
+  let kept: { credentials: Promise<S3Credentials>; refreshAtMs: number } | null = null;
+  return () => {
+    if (kept !== null && Date.now() < kept.refreshAtMs) return kept.credentials;
+    const entry = { credentials: resolve(), refreshAtMs: Number.POSITIVE_INFINITY };
+    kept = entry;
+    entry.credentials.then(
+      (credentials) => {
+        const expiresAtMs = credentials.expiration?.getTime();
+        if (expiresAtMs !== undefined) entry.refreshAtMs = expiresAtMs - CREDENTIAL_REFRESH_MARGIN_MS;
+      },
+      () => {
+        entry.refreshAtMs = 0;
+      },
+    );
+    return entry.credentials;
   };
 }
 

@@ -30,11 +30,19 @@ import type {
   StoredObject,
   UploadListing,
 } from '../types.js';
-import { createS3Client, resolveRegion, type S3BackendOptions } from './client.js';
+import { createS3Agents, createS3Client, requestTimeoutOf, resolveRegion, type S3BackendOptions } from './client.js';
 import { mapS3Error, readFailure } from './errors.js';
+import { LeanPut } from './lean-put.js';
 
 /** S3 error codes that mean "no such object" on a read. */
 const MISSING_OBJECT = new Set(['NoSuchKey', 'NotFound']);
+/**
+ * Bodies already in memory up to this size go by the lean PUT (lean-put.ts): the SDK's per-request
+ * CPU is what limits small files, and a larger body is sent rarely enough for it not to matter.
+ */
+const LEAN_PUT_MAX_BYTES = 8 * 1024 * 1024;
+/** Metadata values a header can carry as they are; others take the SDK's path. */
+const HEADER_SAFE = /^[\x20-\x7e]*$/;
 
 export class S3Backend implements StoreBackend {
   readonly description: string;
@@ -42,17 +50,40 @@ export class S3Backend implements StoreBackend {
   private readonly bucket: string;
   private readonly where: string;
   private readonly crc32: boolean;
+  /** Null when the bucket's endpoint needs more than SigV4 to one URL: every request takes the SDK. */
+  private readonly lean: LeanPut | null;
 
   constructor(options: S3BackendOptions) {
     this.bucket = options.bucket;
-    this.where = options.endpoint ?? `AWS ${resolveRegion(options.region)}`;
+    const region = resolveRegion(options.region);
+    this.where = options.endpoint ?? `AWS ${region}`;
     this.description = `s3://${options.bucket} at ${this.where}`;
     this.crc32 = options.checksum === 'crc32';
-    this.client = createS3Client(options);
+    const agents = createS3Agents(options);
+    this.client = createS3Client(options, agents);
+    this.lean = LeanPut.create({
+      client: this.client,
+      bucket: options.bucket,
+      region,
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+      crc32: this.crc32,
+      agents,
+      requestTimeoutMs: requestTimeoutOf(options),
+    });
   }
 
   async put(key: string, body: Body, options: PutOptions): Promise<{ etag: string }> {
     validateKey(key, 'upload');
+    const headers = Buffer.isBuffer(body) && body.length === options.contentLength ? leanHeaders(options) : null;
+    if (this.lean !== null && headers !== null && Buffer.isBuffer(body)) {
+      try {
+        const answer = await this.lean.put({ key, body, headers, signal: options.signal });
+        return { etag: this.required(answer.etag, 'ETag', 'upload', key) };
+      } catch (error) {
+        throw this.failure(error, 'upload', key, options.signal);
+      }
+    }
     try {
       const answer = await this.client.send(
         new PutObjectCommand({
@@ -293,16 +324,20 @@ export class S3Backend implements StoreBackend {
   async compareAndWrite(key: string, expected: string | null, value: Buffer): Promise<'written' | 'conflict'> {
     validateKey(key, 'write');
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: value,
-          ContentLength: value.length,
-          ...(expected === null ? { IfNoneMatch: '*' } : { IfMatch: expected }),
-          ...(this.crc32 ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
-        }),
-      );
+      if (this.lean !== null && value.length <= LEAN_PUT_MAX_BYTES) {
+        await this.lean.put({ key, body: value, headers: expected === null ? { 'if-none-match': '*' } : { 'if-match': expected } });
+      } else {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: value,
+            ContentLength: value.length,
+            ...(expected === null ? { IfNoneMatch: '*' } : { IfMatch: expected }),
+            ...(this.crc32 ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
+          }),
+        );
+      }
       return 'written';
     } catch (error) {
       const mapped = this.failure(error, 'write', key);
@@ -354,6 +389,21 @@ export class S3Backend implements StoreBackend {
     if (value === undefined) throw this.notS3(operation, key, `an answer without ${field}`);
     return value;
   }
+}
+
+/** The headers of a lean PUT for these options, or null when they need the SDK (too large, odd metadata). */
+function leanHeaders(options: PutOptions): Record<string, string> | null {
+  if (options.contentLength > LEAN_PUT_MAX_BYTES) return null;
+  const headers: Record<string, string> = {};
+  if (options.contentType !== undefined) {
+    if (!HEADER_SAFE.test(options.contentType)) return null;
+    headers['content-type'] = options.contentType;
+  }
+  for (const [name, value] of Object.entries(options.metadata ?? {})) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || !HEADER_SAFE.test(value)) return null;
+    headers[`x-amz-meta-${name.toLowerCase()}`] = value;
+  }
+  return headers;
 }
 
 /** HEAD answers carry no body, so a bare 404 is all a missing object says there. */
