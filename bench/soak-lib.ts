@@ -48,6 +48,8 @@ export interface SoakReport {
   openMultipartUploads: number;
   orphans: number;
   unfinishedUploads: number;
+  /** What each unfinished upload says: key, state, and its error if it failed. */
+  unfinishedDetails: string[];
   integrityCheck: string;
   seconds: number;
   serverRequests: Record<string, number>;
@@ -225,7 +227,9 @@ async function verify(
       if (upload.key !== '') openMultipartUploads += 1;
     }
     const orphans = tieredView.tiered === null ? [] : await findOrphans(tieredView.tiered, journal, 0);
-    const unfinishedUploads = journal.listUploads().filter((row) => row.state !== 'done').length;
+    const unfinished = journal.listUploads().filter((row) => row.state !== 'done');
+    const unfinishedUploads = unfinished.length;
+    const unfinishedDetails = unfinished.map((row) => `${row.key}: ${row.state}${row.errorCode === null ? '' : ` (${row.errorCode}: ${row.errorMessage ?? ''})`}`);
     const db = new Database(journalPath(home), { readonly: true });
     const integrityCheck = String(db.pragma('integrity_check', { simple: true }));
     db.close();
@@ -237,6 +241,7 @@ async function verify(
       openMultipartUploads,
       orphans: orphans.length,
       unfinishedUploads,
+      unfinishedDetails,
       integrityCheck,
       serverRequests,
     };

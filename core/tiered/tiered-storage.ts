@@ -34,6 +34,12 @@ import { UploadTokens } from './token.js';
 export const DEFAULT_INLINE_BELOW_BYTES = 1 * MiB; // objectstore's HV/LT boundary
 /** A tombstone may be replaced between reading it and reading its revision; read again this often. */
 const RESOLVE_ATTEMPTS = 3;
+/** What a put expects of a key it has not read: absent, replacing nothing. */
+const NEW_KEY: Expectation = { etag: null, replaced: null };
+/** Weight of the newest put in keysTakenRate: the last five or so decide. */
+const KEYS_TAKEN_WEIGHT = 0.2;
+/** Above this share of recent puts finding their key taken, a put reads the key before writing. */
+const READ_FIRST_ABOVE_RATE = 0.5;
 /** LT may not show a just-assembled object at once; the metadata read after complete retries. */
 const METADATA_READ_ATTEMPTS = 5;
 /**
@@ -76,6 +82,8 @@ export class TieredStorage implements StoreBackend {
   private readonly recovery: Promise<RecoveryReport>;
   /** The conditional-write probe, run once per opened destination when first asked. */
   private conditionalProbe: Promise<ConditionalWrites> | null = null;
+  /** Recent revision puts that found their key taken, as a moving average from 0 to 1. */
+  private keysTakenRate = 0;
 
   constructor(options: TieredStorageOptions) {
     this.hv = options.hv;
@@ -224,21 +232,26 @@ export class TieredStorage implements StoreBackend {
   }
 
   /**
-   * A whole object as a new LT revision, committed by a tombstone. The key's entry is read before
-   * the put, so the one journal write made before it already names the revision the commit will
-   * replace (phase Written): recovery decides from the tombstone alone, and a commit whose
-   * expectation still holds needs no second write.
+   * A whole object as a new LT revision, committed by a tombstone. The one journal write made
+   * before the put names the revision the commit expects to replace (phase Written; none for a key
+   * expected to be new): recovery decides from the tombstone alone, and a commit whose expectation
+   * holds needs no second write. One whose key turned out taken records what it replaces (a
+   * durable write) before its second compare-and-write, so nothing it replaces goes unrecorded.
    */
   private async putRevision(writer: Writer, key: string, body: Body, options: PutOptions): Promise<{ etag: string }> {
     const revision = uuidv7();
     const ltKey = this.layout.revisionKey(key, revision);
-    const expectation = await readExpectation(this.hv, key);
+    // Most keys an upload writes are new: then the commit's create-if-absent needs no read first.
+    // When recent puts mostly found their key taken (an upload done again), the read comes first.
+    const readFirst = this.keysTakenRate > READ_FIRST_ABOVE_RATE;
+    const expectation = readFirst ? await readExpectation(this.hv, key) : NEW_KEY;
     let change = writer.changelog.record({ key, oldRevision: expectation.replaced, newRevision: revision, ltUploadId: null, phase: 'written' });
     crashPoint('put.recorded');
     try {
       const written = await this.lt.put(ltKey, body, options);
       crashPoint('put.stored');
-      await this.exclusive(key, () => this.commit(writer, change, key, revision, options.contentLength, 'put', expectation));
+      const held = await this.exclusive(key, () => this.commit(writer, change, key, revision, options.contentLength, 'put', expectation));
+      this.noteKeyTaken(expectation.etag !== null || !held);
       return written;
     } catch (error) {
       // Read back: a commit that found the key replaced meanwhile may have rewritten the row.
@@ -253,7 +266,8 @@ export class TieredStorage implements StoreBackend {
    * (phase Written). Afterwards the loser of a race deletes its own revision and the winner the
    * one it replaced. With an `expectation` read (and recorded) before the revision was stored, the
    * CAS is tried on it first; when the key changed meanwhile, the commit reads it again, records
-   * the new replaced revision, and tries once more, as a commit without one does.
+   * the new replaced revision, and tries once more, as a commit without one does. Answers whether
+   * the expectation held (false without one).
    */
   private async commit(
     writer: Writer,
@@ -263,14 +277,14 @@ export class TieredStorage implements StoreBackend {
     sizeBytes: number,
     crashPrefix: string,
     expectation: Expectation | null = null,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const tombstone = encodeTombstone(key, revision, sizeBytes);
     if (expectation !== null) {
       const outcome = await this.hv.compareAndWrite(key, expectation.etag, tombstone);
       crashPoint(`${crashPrefix}.cas`);
       if (outcome === 'written') {
         await writer.changelog.settle(recorded, outcome, crashPrefix);
-        return;
+        return true;
       }
     }
     const entry = await readEntry(this.hv, key);
@@ -279,7 +293,7 @@ export class TieredStorage implements StoreBackend {
       // A retry after a commit whose answer was lost: it is done; finish its cleanup.
       const change = writer.changelog.advanceLazily(recorded, 'updated');
       await writer.changelog.finish(change, 'updated', crashPrefix);
-      return;
+      return expectation !== null;
     }
     const { etag: expected, replaced } = expectationOf(entry);
     const change = writer.changelog.advance(recorded, 'written', { oldRevision: replaced });
@@ -287,6 +301,12 @@ export class TieredStorage implements StoreBackend {
     const outcome = await this.hv.compareAndWrite(key, expected, tombstone);
     crashPoint(`${crashPrefix}.cas`);
     await writer.changelog.settle(change, outcome, crashPrefix);
+    return false;
+  }
+
+  /** Follows how often revision puts find their key taken (see putRevision). */
+  private noteKeyTaken(taken: boolean): void {
+    this.keysTakenRate += KEYS_TAKEN_WEIGHT * ((taken ? 1 : 0) - this.keysTakenRate);
   }
 
   async delete(key: string): Promise<void> {

@@ -179,3 +179,29 @@ describe.each(Object.keys(KINDS) as Array<keyof typeof KINDS>)('TieredStorage on
     expect(reads).toBeGreaterThan(0);
   });
 });
+
+describe('TieredStorage requests on S3', () => {
+  function requestsSince(before: Record<string, number>): Record<string, number> {
+    const now = world.server.stats().requests;
+    return Object.fromEntries(Object.entries(now).flatMap(([operation, count]) => (count === (before[operation] ?? 0) ? [] : [[operation, count - (before[operation] ?? 0)]])));
+  }
+
+  it('writes a revision of a new key without reading the key first, and reads first once keys are mostly taken', async () => {
+    const { storage, prefix } = open(KINDS.s3());
+    const bodies = Array.from({ length: 6 }, () => randomBytes(1 * MiB + 1));
+    let before = { ...world.server.stats().requests };
+    for (const [index, body] of bodies.entries()) await storage.put(`${prefix}new-${index}.bin`, body, { contentLength: body.length });
+    // One PUT of the revision and one create-if-absent of the tombstone per file, nothing else.
+    expect(requestsSince(before)).toEqual({ PutObject: 12 });
+
+    // Uploaded again: the first ones find their key taken and read it after all; then the reads come first.
+    const again = bodies.map(() => randomBytes(1 * MiB + 2));
+    before = { ...world.server.stats().requests };
+    for (const [index, body] of again.entries()) await storage.put(`${prefix}new-${index}.bin`, body, { contentLength: body.length });
+    const reuploaded = requestsSince(before);
+    expect(reuploaded['DeleteObject']).toBe(6); // each replaced revision
+    expect(reuploaded['PutObject']).toBeLessThan(6 * 3); // once reading first, no refused create-if-absent
+    for (const [index, body] of again.entries()) expect(await sha(storage, `${prefix}new-${index}.bin`)).toBe(sha256(body));
+    expect(await keys(storage.lt, `${prefix}.tierdrop-lt/`)).toHaveLength(6);
+  });
+});
