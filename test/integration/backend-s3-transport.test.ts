@@ -104,6 +104,19 @@ describe('S3Backend transport failures', () => {
     expect(failure).toMatchObject({ code: 'store_error', retryable: true });
   });
 
+  it('a download cut mid-body fails its reader with a retryable store error naming the object', async () => {
+    const endpoint = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': '100000', etag: '"e"', 'last-modified': new Date().toUTCString() });
+      response.write(Buffer.alloc(1000));
+      setTimeout(() => response.socket?.destroy(), 50);
+    });
+    const object = await backendAt(endpoint).get('photos/cut.jpg');
+    if (object === null) throw new Error('expected an answer');
+    const failure = await failureOf(drain(object.body));
+    expect(failure).toMatchObject({ code: 'store_error', retryable: true });
+    expect(failure.message).toContain('Cannot download "photos/cut.jpg"');
+  });
+
   it('no credentials anywhere fails fast with what to set', async () => {
     const endpoint = await serve((_request, response) => {
       response.writeHead(500);

@@ -22,6 +22,7 @@ import type { Bucket } from '@google-cloud/storage';
 import type { ErrorCode } from '../../contract/index.js';
 import { TierdropError } from '../../errors/index.js';
 import { abortedFailure } from '../abort.js';
+import { withMappedErrors } from '../body-errors.js';
 import { printable, validateKey } from '../keys.js';
 import type {
   Body,
@@ -122,10 +123,11 @@ export class GcsBackend implements StoreBackend {
       const resource = await this.resource(key, 'download');
       if (resource === null) return null;
       const generation = this.generationOf(resource, 'download', key);
-      const body = await this.transport.download(this.bucketName, key, generation, signal).catch((error: unknown) => {
+      const answered = await this.transport.download(this.bucketName, key, generation, signal).catch((error: unknown) => {
         throw this.failure(error, 'download', key, signal);
       });
-      if (body === null) continue;
+      if (answered === null) continue;
+      const body = withMappedErrors(answered, (error) => this.failure(error, 'download', key, signal));
       if (signal !== undefined) addAbortSignal(signal, body);
       return { meta: this.metaOf(resource, key), body };
     }

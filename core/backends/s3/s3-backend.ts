@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { TierdropError } from '../../errors/index.js';
 import { abortedFailure } from '../abort.js';
+import { withMappedErrors } from '../body-errors.js';
 import { printable, validateKey } from '../keys.js';
 import type {
   Body,
@@ -107,8 +108,9 @@ export class S3Backend implements StoreBackend {
     validateKey(key, 'download');
     try {
       const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
-      const body = answer.Body;
-      if (!(body instanceof Readable)) throw this.notS3('download', key, 'an object without a body');
+      const answered = answer.Body;
+      if (!(answered instanceof Readable)) throw this.notS3('download', key, 'an object without a body');
+      const body = withMappedErrors(answered, (error) => this.failure(error, 'download', key, signal));
       if (signal !== undefined) addAbortSignal(signal, body);
       return {
         meta: {
