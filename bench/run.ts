@@ -7,6 +7,7 @@
 //   npm run bench -- --quick                        # every case, sizes ÷ 16 (development)
 //   npm run bench -- --scale 8                      # every case, sizes and counts ÷ 8
 //   npm run bench -- --case large-1g --server test-server --tool tierdrop --tool rclone
+//   TIERDROP_BENCH_BASELINE_CLI=/path/launcher.mjs npm run bench -- --tool tierdrop --tool tierdrop-baseline
 //
 // Writes bench/out/results.json, bench/out/report.md (ratios, figures, targets) and
 // bench/out/chart.svg, and copies the chart to docs/bench/chart.svg.
@@ -22,7 +23,7 @@ import { ensurePeers } from './peers.js';
 import { startCountingProxy } from './proxy.js';
 import { renderReport, type BenchResult, type BenchRun, type CaseKind } from './report.js';
 import { startServer, testServerStats, type BenchServer, type ServerKind } from './servers.js';
-import { OURS, PEERS, TOOLS, finishCommand, journalStatsPath, uploadCommand, type ToolName, type TransferSettings, type UploadJob } from './tools.js';
+import { BASELINE, OURS, PEERS, TOOLS, finishCommand, journalStatsPath, uploadCommand, type ToolName, type TransferSettings, type UploadJob } from './tools.js';
 import { makeFile, makeFolder } from './workload.js';
 
 const MiB = 1024 * 1024;
@@ -125,7 +126,9 @@ async function main(): Promise<void> {
       for (const bench of CASES.filter((candidate) => wantedCases.includes(candidate.name) && candidate.servers.includes(serverKind))) {
         const { path: sourcePath, sized } = sourceOf(bench);
         log(`\n== ${bench.name} on ${serverKind}: ${sized.files} × ${formatBytes(sized.sizeBytes)}`);
-        for (const tool of bench.tools.filter((name) => wantedTools.includes(name))) {
+        // The baseline build runs wherever the CLI does, right before it, when it was asked for.
+        const caseTools = bench.tools.flatMap((name): ToolName[] => (name === 'tierdrop' ? [BASELINE, name] : [name]));
+        for (const tool of caseTools.filter((name) => wantedTools.includes(name))) {
           const server = await startServer(serverKind, join(work, 'store'), 'bench');
           try {
             const job: UploadJob = {

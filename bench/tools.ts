@@ -11,10 +11,17 @@ import type { BenchServer } from './servers.js';
  * compare-and-write, large ones as LT revisions committed by a tombstone). `tierdrop-direct` is
  * the same CLI with `?mode=direct`: plain objects at their keys, exactly the job the peers do.
  */
-export type ToolName = 'tierdrop' | 'tierdrop-direct' | 'lib-storage' | 'awscli' | 'rclone';
-export const OURS: readonly ToolName[] = ['tierdrop', 'tierdrop-direct'];
+export type ToolName = 'tierdrop' | 'tierdrop-direct' | 'tierdrop-baseline' | 'lib-storage' | 'awscli' | 'rclone';
+/**
+ * `tierdrop-baseline` is the shipped CLI from another build (BASELINE_CLI_ENV names its launcher), run
+ * only when asked for with `--tool tierdrop-baseline`: a before/after of a change in the same run.
+ */
+export const BASELINE: ToolName = 'tierdrop-baseline';
+export const BASELINE_CLI_ENV = 'TIERDROP_BENCH_BASELINE_CLI';
+export const OURS: readonly ToolName[] = ['tierdrop', 'tierdrop-direct', BASELINE];
 export const PEERS: readonly ToolName[] = ['lib-storage', 'awscli', 'rclone'];
-export const TOOLS: readonly ToolName[] = [...OURS, ...PEERS];
+/** Every tool a plain `npm run bench` runs. */
+export const TOOLS: readonly ToolName[] = [...OURS.filter((tool) => tool !== BASELINE), ...PEERS];
 
 export const AWS_BIN = '/usr/bin/aws'; // Debian's awscli, not whatever a pyenv shim puts first on PATH
 export const RCLONE_BIN = '/usr/bin/rclone';
@@ -52,7 +59,12 @@ export function uploadCommand(tool: ToolName, job: UploadJob): RunSpec {
   switch (tool) {
     case 'tierdrop':
     case 'tierdrop-direct':
-      return tierdrop(job, ['upload', job.sourcePath, '--to', tierdropUrl(job, tool === 'tierdrop-direct'), '--part-size', `${job.settings.partSizeBytes}`, '--concurrency', `${job.settings.concurrency}`]);
+    case 'tierdrop-baseline':
+      return tierdrop(
+        job,
+        ['upload', job.sourcePath, '--to', tierdropUrl(job, tool === 'tierdrop-direct'), '--part-size', `${job.settings.partSizeBytes}`, '--concurrency', `${job.settings.concurrency}`],
+        tool === BASELINE ? baselineCli() : undefined,
+      );
     case 'lib-storage':
       return {
         command: process.execPath,
@@ -85,7 +97,7 @@ export function uploadCommand(tool: ToolName, job: UploadJob): RunSpec {
 
 /** How `tool` finishes a job it was killed in the middle of: Tierdrop resumes, the peers start again. */
 export function finishCommand(tool: ToolName, job: UploadJob): RunSpec {
-  if (tool === 'tierdrop' || tool === 'tierdrop-direct') return tierdrop(job, ['resume']);
+  if (OURS.includes(tool)) return tierdrop(job, ['resume'], tool === BASELINE ? baselineCli() : undefined);
   return uploadCommand(tool, job);
 }
 
@@ -93,10 +105,16 @@ function tierdropUrl(job: UploadJob, direct: boolean): string {
   return `s3://${job.server.bucket}/${job.prefix}?endpoint=${encodeURIComponent(job.server.endpoint)}&region=us-east-1${job.server.tierdropQuery}${direct ? '&mode=direct' : ''}`;
 }
 
-function tierdrop(job: UploadJob, args: string[]): RunSpec {
+function baselineCli(): string {
+  const launcher = process.env[BASELINE_CLI_ENV];
+  if (launcher === undefined || launcher === '') throw new Error(`${BASELINE} needs ${BASELINE_CLI_ENV}: a launcher .mjs that imports the baseline build's core/cli/main.js`);
+  return launcher;
+}
+
+function tierdrop(job: UploadJob, args: string[], cli = process.env['TIERDROP_BENCH_CLI'] ?? CLI): RunSpec {
   return {
     command: process.execPath,
-    args: ['--import', JOURNAL_TIMER, process.env['TIERDROP_BENCH_CLI'] ?? CLI, ...args],
+    args: ['--import', JOURNAL_TIMER, cli, ...args],
     env: {
       ...credentials(job.server),
       TIERDROP_HOME: join(job.workDir, 'tierdrop-home'),

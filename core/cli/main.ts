@@ -1,38 +1,36 @@
 // The `tierdrop` command. Each subcommand lives in commands/ and validates its own arguments at
 // the boundary; the work is done by SyncService, the same service the desktop app drives.
 import { toErrorInfo } from '../errors/index.js';
-import { resolveHome } from '../service/index.js';
+import { resolveHome } from '../service/home.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './args.js';
-import { app } from './commands/app.js';
-import { cancel } from './commands/cancel.js';
-import { get } from './commands/get.js';
-import { ls } from './commands/ls.js';
-import { resume } from './commands/resume.js';
-import { serve } from './commands/serve.js';
-import { rm } from './commands/rm.js';
-import { status } from './commands/status.js';
-import { sync } from './commands/sync.js';
-import { sweep } from './commands/sweep.js';
-import { upload } from './commands/upload.js';
 import { describeError } from './output.js';
+
+type Run = (args: string[]) => Promise<number> | number;
 
 interface Command {
   usage: string;
-  run: (args: string[]) => Promise<number> | number;
+  /**
+   * Loads the command's module when it is the one asked for: every module a process loads stays
+   * resident, and an upload has no use for the loopback host, the browser opener or the watcher.
+   */
+  load: () => Promise<Run>;
 }
 
 const COMMANDS: Record<string, Command> = {
-  upload: { usage: 'upload PATH... --to URL [--part-size SIZE] [--concurrency N] [--json]', run: upload },
-  resume: { usage: 'resume [--json]', run: resume },
-  status: { usage: 'status [--json] [--all]', run: status },
-  cancel: { usage: 'cancel ID...', run: cancel },
-  get: { usage: 'get KEY --from URL -o FILE', run: get },
-  sync: { usage: 'sync PATH --to URL [--watch] [--delete] [--follow-symlinks] [--json] | sync --list | sync --remove ID', run: sync },
-  serve: { usage: 'serve [--port P] [--no-open]', run: serve },
-  app: { usage: 'app [--no-open]', run: app },
-  ls: { usage: 'ls --to URL [--json]', run: ls },
-  rm: { usage: 'rm KEY --from URL', run: rm },
-  sweep: { usage: 'sweep --to URL [--older-than DURATION] [--yes]', run: sweep },
+  upload: { usage: 'upload PATH... --to URL [--part-size SIZE] [--concurrency N] [--json]', load: async () => (await import('./commands/upload.js')).upload },
+  resume: { usage: 'resume [--json]', load: async () => (await import('./commands/resume.js')).resume },
+  status: { usage: 'status [--json] [--all]', load: async () => (await import('./commands/status.js')).status },
+  cancel: { usage: 'cancel ID...', load: async () => (await import('./commands/cancel.js')).cancel },
+  get: { usage: 'get KEY --from URL -o FILE', load: async () => (await import('./commands/get.js')).get },
+  sync: {
+    usage: 'sync PATH --to URL [--watch] [--delete] [--follow-symlinks] [--json] | sync --list | sync --remove ID',
+    load: async () => (await import('./commands/sync.js')).sync,
+  },
+  serve: { usage: 'serve [--port P] [--no-open]', load: async () => (await import('./commands/serve.js')).serve },
+  app: { usage: 'app [--no-open]', load: async () => (await import('./commands/app.js')).app },
+  ls: { usage: 'ls --to URL [--json]', load: async () => (await import('./commands/ls.js')).ls },
+  rm: { usage: 'rm KEY --from URL', load: async () => (await import('./commands/rm.js')).rm },
+  sweep: { usage: 'sweep --to URL [--older-than DURATION] [--yes]', load: async () => (await import('./commands/sweep.js')).sweep },
 };
 
 function usage(): string {
@@ -56,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   try {
-    return await command.run(rest);
+    const run = await command.load();
+    return await run(rest);
   } catch (error) {
     const info = toErrorInfo(error);
     process.stderr.write(`tierdrop: ${describeError(info)}\n`);

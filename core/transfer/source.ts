@@ -94,7 +94,13 @@ export class RangeMeter extends Transform {
   }
 }
 
-const READ_CHUNK_BYTES = 256 * 1024; // large enough for few syscalls, small enough to keep memory flat
+/**
+ * Every chunk read is a new buffer that only the garbage collector gives back, and each part in
+ * flight holds a few chunks at once (file stream, meter, checksum wrapper, socket). 64 KiB measured
+ * about 5 MiB less peak RSS than 256 KiB on a 1 GiB upload with 8 parts in flight; the CPU time per
+ * GiB differed by less than the run-to-run noise.
+ */
+const READ_CHUNK_BYTES = 64 * 1024;
 
 /** A stream of `lengthBytes` bytes of `path` from `offsetBytes`, never held whole in memory. */
 export function openRange(
