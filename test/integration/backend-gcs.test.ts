@@ -196,18 +196,40 @@ describe('GcsBackend against the GCS test server', () => {
     await store.abort('replaced-behind.bin', uploadId);
   });
 
-  it('a retried complete whose cleanup failed finds the object in place and finishes the cleanup', async () => {
+  it('a complete whose cleanup failed says so, and its retry finds the object in place and finishes the cleanup', async () => {
     const store = backend();
     const uploadId = await store.initiate('retried.bin');
     const receipt = await store.uploadPart('retried.bin', uploadId, 1, Buffer.from('assembled once'), 14);
     server.setFaults({ errorRate: { 'objects.delete': 1 } });
-    expect(await store.complete('retried.bin', uploadId, [receipt])).toBeNull();
+    // Answering success here would leave the temporaries for good: nothing completes a done upload again.
+    expect(await store.complete('retried.bin', uploadId, [receipt])).toMatchObject({ code: 'store_error', retryable: true });
+    expect(await store.head('retried.bin')).not.toBeNull();
     expect((await temporaries()).length).toBeGreaterThan(0);
     server.setFaults({});
+    server.resetStats();
     expect(await store.complete('retried.bin', uploadId, [receipt])).toBeNull();
+    expect(server.stats().requests['objects.compose'] ?? 0).toBe(0); // assembled once, not again
     expect(await temporaries()).toEqual([]);
     const object = await store.get('retried.bin');
     expect(object === null ? null : (await readAll(object.body)).toString()).toBe('assembled once');
+  });
+
+  it('a complete that could not record its completion deletes no part, so its retry assembles again', async () => {
+    const store = backend();
+    const uploadId = await store.initiate('unrecorded.bin');
+    const parts = [1, 2, 3].map((partNo) => Buffer.alloc(1024, partNo));
+    const receipts = [];
+    for (const [index, bytes] of parts.entries()) receipts.push(await store.uploadPart('unrecorded.bin', uploadId, index + 1, bytes, bytes.length));
+    // complete's requests: 1 read the manifest, 2 compose, 3 record the completion on it (fails), then
+    // the cleanup: 4 list, 5–7 delete the parts, 8 delete the manifest (fails). Deleting the parts of a
+    // completion nobody recorded left the retry nothing to compose, and the upload failed for good.
+    server.setFaults({ failNth: [3, 8] });
+    expect(await store.complete('unrecorded.bin', uploadId, receipts)).toMatchObject({ code: 'store_error', retryable: true });
+    server.setFaults({});
+    expect(await store.complete('unrecorded.bin', uploadId, receipts)).toBeNull();
+    const object = await store.get('unrecorded.bin');
+    expect(object === null ? null : await readAll(object.body)).toEqual(Buffer.concat(parts));
+    expect(await temporaries()).toEqual([]);
   });
 
   it('an aborted part upload stops reaching the store at once', async () => {
@@ -246,6 +268,31 @@ describe('GcsBackend against the GCS test server', () => {
     expect(listed.map((upload) => [upload.key, upload.uploadId])).toEqual([['orphaned/parts.bin', uploadId]]);
     await store.abort('orphaned/parts.bin', uploadId);
     expect(await temporaries()).toEqual([]);
+  });
+
+  it('an upload whose cleanup after compose fails is retried until no temporary object is left', async () => {
+    const { openTestService } = await import('../support/service.js');
+    const { writeRandomFile, sha256OfFile, sha256OfStream, tempDir } = await import('../support/files.js');
+    const { openDestination } = await import('../../core/tiered/index.js');
+    const files = tempDir('gcs-cleanup');
+    const opened = openTestService({ maxAttempts: 12, partSizeBytes: 5 * 1024 * 1024 });
+    cleanups.push(async () => {
+      await opened.cleanup();
+      files.cleanup();
+    });
+    const source = join(files.path, 'cleanup.bin');
+    writeRandomFile(source, 16 * 1024 * 1024);
+    server.setFaults({ errorRate: { 'objects.delete': 0.5 } });
+    const destination = `gs://${BUCKET}/cleanup?endpoint=${encodeURIComponent(server.endpoint)}`; // tiered, as the soak found it
+    const { ids } = await opened.service.engine.addFiles([source], destination);
+    await opened.service.engine.whenIdle();
+    server.setFaults({});
+    expect(opened.service.journal.getUpload(ids[0] ?? '')?.state).toBe('done');
+    expect(await temporaries()).toEqual([]);
+    const view = openDestination(destination, { changes: opened.service.journal.changes });
+    cleanups.push(() => view.backend.dispose());
+    const stored = await view.backend.get('cleanup/cleanup.bin');
+    expect(stored === null ? null : await sha256OfStream(stored.body)).toBe(await sha256OfFile(source));
   });
 
   it('cancelling an upload through the engine leaves no temporary part object', async () => {

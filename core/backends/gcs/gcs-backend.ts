@@ -238,10 +238,11 @@ export class GcsBackend implements StoreBackend {
       const manifest = isUploadId(uploadId) ? await this.readManifest(uploadId, operation, key) : null;
       if (manifest === null || manifest.key !== key) return uploadGone(key, uploadId, operation).toInfo();
       if (manifest.completedGeneration !== null) {
-        // A retry after an answer that was lost: the object is assembled, only cleanup may remain.
+        // A retry after an answer that was lost, or after a failed cleanup: the object is assembled,
+        // only cleanup remains, and it is answered like the first attempt's (see below).
         const current = await this.resource(key, operation);
         if (current !== null && current['generation'] === manifest.completedGeneration) {
-          await this.removeUpload(uploadId, operation, key).catch(() => undefined);
+          await this.removeUpload(uploadId, operation, key);
           return null;
         }
       }
@@ -264,14 +265,18 @@ export class GcsBackend implements StoreBackend {
         operation,
         key,
       );
-      // Recorded before cleanup, so a retry of this call knows the object is already in place.
+      // Recorded before cleanup, so a retry of this call knows the object is already in place. If it
+      // cannot be recorded, no part is deleted: the retry composes the same parts again.
       const generation = this.generationOf(assembled, operation, key);
-      await this.bucket
-        .file(manifestName(uploadId))
-        .setMetadata({ metadata: { [MANIFEST_FIELDS.completedGeneration]: generation } })
-        .catch(() => undefined);
-      // The object is committed; temporaries a failed cleanup leaves are listed by listUploads and swept.
-      await this.removeUpload(uploadId, operation, key).catch(() => undefined);
+      await this.deadline(
+        this.bucket.file(manifestName(uploadId)).setMetadata({ metadata: { [MANIFEST_FIELDS.completedGeneration]: generation } }),
+        operation,
+        key,
+      );
+      // A failed cleanup is a failed complete, so the caller retries it (the retry only cleans up):
+      // answering success would record the upload done and leave its temporaries in the bucket for
+      // good, since a done upload is never completed again and sweeping keeps a referenced revision's.
+      await this.removeUpload(uploadId, operation, key);
       return null;
     } catch (error) {
       const mapped = this.failure(error, operation, key);
