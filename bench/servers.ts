@@ -68,3 +68,32 @@ export async function testServerStats(endpoint: string): Promise<{ partBytesRece
   const answer = await fetch(`${endpoint}/__admin/stats`);
   return (await answer.json()) as { partBytesReceived: number; objectBytesReceived: number; requests: Record<string, number> };
 }
+
+/** Our GCS JSON-API test server in its own process; anonymous access, as on any loopback endpoint. */
+export interface GcsBenchServer {
+  kind: 'gcs-test-server';
+  endpoint: string;
+  bucket: string;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+/** Starts test/support/serve.ts gcs on a free loopback port; `extraArgs` are its fault flags. */
+export async function startGcsServer(dataDir: string, bucket: string, extraArgs: string[] = []): Promise<GcsBenchServer> {
+  mkdirSync(dataDir, { recursive: true });
+  const script = join(ROOT, 'test', 'support', 'serve.ts');
+  const args = [...TSX_IMPORT, script, 'gcs', '--port', '0', '--data', dataDir, '--bucket', bucket, ...extraArgs];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
+  const endpoint = await listeningLine(child);
+  return {
+    kind: 'gcs-test-server',
+    endpoint,
+    bucket,
+    pid: child.pid ?? 0,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
