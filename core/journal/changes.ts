@@ -53,15 +53,15 @@ export class ChangeStore {
     this.#queue = queue;
     this.#db = db;
     this.#sql = {
-      insert: db.prepare<[ChangeRow]>(`
+      // Positional, not named: one insert per file written as a revision, and binding by name costs a
+      // property lookup per column.
+      insert: db.prepare<ChangeValues>(`
         INSERT INTO changes (id, destination, key, old_revision, new_revision, lt_upload_id, phase, attempts,
                              next_attempt_at, created_at, updated_at)
-        VALUES (@id, @destination, @key, @oldRevision, @newRevision, @ltUploadId, @phase, @attempts,
-                @nextAttemptAt, @createdAt, @updatedAt)`),
-      update: db.prepare<[ChangeRow]>(`
-        UPDATE changes SET old_revision = @oldRevision, lt_upload_id = @ltUploadId, phase = @phase,
-          attempts = @attempts, next_attempt_at = @nextAttemptAt, updated_at = @updatedAt
-        WHERE id = @id`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      update: db.prepare<ChangeUpdateValues>(`
+        UPDATE changes SET old_revision = ?, lt_upload_id = ?, phase = ?, attempts = ?, next_attempt_at = ?, updated_at = ?
+        WHERE id = ?`),
       get: db.prepare<[string]>(`SELECT ${CHANGE_COLUMNS} FROM changes WHERE id = ?`),
       byRevision: db.prepare<[string, string, string]>(
         `SELECT ${CHANGE_COLUMNS} FROM changes WHERE destination = ? AND key = ? AND new_revision = ? ORDER BY created_at LIMIT 1`,
@@ -81,11 +81,27 @@ export class ChangeStore {
     };
   }
 
-  /** Writes a new change; it is durable when this returns (the caller acts right after). */
+  /**
+   * Writes a new change; it is durable when this returns (the caller acts right after). The row is
+   * built from typed parts and not parsed again: this is one commit per file written as a revision,
+   * and the table's CHECKs still refuse an unknown phase or a change naming no revision.
+   */
   record(change: NewChange): ChangeRow {
     const nowMs = Math.floor(this.#now());
-    const row = checked({ ...change, attempts: 0, nextAttemptAt: 0, createdAt: nowMs, updatedAt: nowMs });
-    this.#sql.insert.run(row);
+    const row: ChangeRow = {
+      id: change.id,
+      destination: change.destination,
+      key: change.key,
+      oldRevision: change.oldRevision,
+      newRevision: change.newRevision,
+      ltUploadId: change.ltUploadId,
+      phase: change.phase,
+      attempts: 0,
+      nextAttemptAt: 0,
+      createdAt: nowMs,
+      updatedAt: nowMs,
+    };
+    this.#sql.insert.run(...changeValues(row));
     return row;
   }
 
@@ -95,9 +111,8 @@ export class ChangeStore {
    */
   update(current: ChangeRow, patch: ChangePatch): ChangeRow {
     this.#flushQueued(); // a lazy write of this change still queued must not land after this one
-    const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
-    const next = checked({ ...current, ...defined, updatedAt: Math.floor(this.#now()) });
-    if (this.#sql.update.run(next).changes !== 1) throw new TierdropError('internal', `Change ${current.id} is not in the journal.`);
+    const next = this.#patched(current, patch);
+    if (this.#runUpdate(next) !== 1) throw new TierdropError('internal', `Change ${current.id} is not in the journal.`);
     return next;
   }
 
@@ -107,11 +122,9 @@ export class ChangeStore {
    * A later write of the same change (its removal) replaces this one if it is still queued.
    */
   updateLazily(current: ChangeRow, patch: ChangePatch): ChangeRow {
-    const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
-    const next = checked({ ...current, ...defined, updatedAt: Math.floor(this.#now()) });
-    const update = this.#sql.update;
+    const next = this.#patched(current, patch);
     // A row removed meanwhile is not an error here: throwing would fail everyone's batch.
-    this.#queue.add(`change:${current.id}`, () => update.run(next), 'batched');
+    this.#queue.add(`change:${current.id}`, () => this.#runUpdate(next), 'batched');
     return next;
   }
 
@@ -150,6 +163,23 @@ export class ChangeStore {
     this.#queue.add(`change:${id}`, () => remove.run(id), 'batched');
   }
 
+  #patched(current: ChangeRow, patch: ChangePatch): ChangeRow {
+    // Typed fields only: undefined means "unchanged", as the patch type says.
+    return {
+      ...current,
+      oldRevision: patch.oldRevision === undefined ? current.oldRevision : patch.oldRevision,
+      ltUploadId: patch.ltUploadId === undefined ? current.ltUploadId : patch.ltUploadId,
+      phase: patch.phase ?? current.phase,
+      attempts: patch.attempts ?? current.attempts,
+      nextAttemptAt: patch.nextAttemptAt ?? current.nextAttemptAt,
+      updatedAt: Math.floor(this.#now()),
+    };
+  }
+
+  #runUpdate(row: ChangeRow): number {
+    return this.#sql.update.run(row.oldRevision, row.ltUploadId, row.phase, row.attempts, row.nextAttemptAt, row.updatedAt, row.id).changes;
+  }
+
   /** Queued removals go before reads, so no read finds a change whose cleanup is done. */
   #flushQueued(): void {
     if (this.#queue.size > 0 && !this.#db.inTransaction) this.#queue.flush();
@@ -170,12 +200,45 @@ export class ChangeStore {
   }
 }
 
-function checked(candidate: unknown): ChangeRow {
-  const parsed = ChangeRow.safeParse(candidate);
-  if (!parsed.success) {
-    throw new TierdropError('internal', `Refusing to write an invalid change row: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
-  }
-  return parsed.data;
+type ChangeUpdateValues = [
+  oldRevision: string | null,
+  ltUploadId: string | null,
+  phase: ChangePhase,
+  attempts: number,
+  nextAttemptAt: number,
+  updatedAt: number,
+  id: string,
+];
+
+/** A row as the insert's positional parameters, in its column order. */
+type ChangeValues = [
+  id: string,
+  destination: string,
+  key: string,
+  oldRevision: string | null,
+  newRevision: string | null,
+  ltUploadId: string | null,
+  phase: ChangePhase,
+  attempts: number,
+  nextAttemptAt: number,
+  createdAt: number,
+  updatedAt: number,
+];
+
+function changeValues(row: ChangeRow): ChangeValues {
+  return [
+    row.id,
+    row.destination,
+    row.key,
+    row.oldRevision,
+    row.newRevision,
+    row.ltUploadId,
+    row.phase,
+    row.attempts,
+    row.nextAttemptAt,
+    row.createdAt,
+    row.updatedAt,
+  ];
 }
 
 function fromRow(raw: unknown): ChangeRow {

@@ -371,3 +371,84 @@ describe('003 sync-index', () => {
     }
   });
 });
+
+describe('004 lean-changes', () => {
+  it('rebuilds changes as a WITHOUT ROWID table keyed by id, with the same columns and no second index', () => {
+    const db = databaseAt(3);
+    const before = describeSchema(db);
+
+    expect(migrateTo(db, 4)).toEqual([4]);
+
+    expect(readUserVersion(db)).toBe(4);
+    const schema = describeSchema(db);
+    expect(schema.tables.filter((table) => table.name !== 'changes')).toEqual(before.tables.filter((table) => table.name !== 'changes'));
+    const changes = schema.tables.find((table) => table.name === 'changes');
+    expect(changes).toMatchObject({ strict: true, withoutRowid: true, foreignKeys: [] });
+    expect(changes?.columns).toEqual(before.tables.find((table) => table.name === 'changes')?.columns);
+    expect(changes?.columns.filter((column) => column.primaryKeyPosition > 0).map((column) => column.name)).toEqual(['id']);
+    expect(schema.indexes.filter((index) => index.table === 'changes')).toEqual([]);
+    expect(schema.indexes).toEqual(before.indexes.filter((index) => index.table !== 'changes'));
+  });
+
+  it('still refuses unknown phases, changes naming no revision, and a second change with the same id', () => {
+    const db = databaseAt(4);
+    const insert = db.prepare(
+      `INSERT INTO changes (id, destination, key, old_revision, new_revision, phase, created_at, updated_at) VALUES (?, 'd', 'k', ?, ?, ?, 0, 0)`,
+    );
+    for (const phase of ['recorded', 'assembling', 'written', 'updated', 'lost', 'recovered', 'completed']) {
+      insert.run(`ok-${phase}`, null, 'r', phase);
+    }
+    expect(() => insert.run('bad-phase', null, 'r', 'committed')).toThrow(/CHECK/);
+    expect(() => insert.run('no-revision', null, null, 'recorded')).toThrow(/CHECK/);
+    expect(() => insert.run('ok-recorded', 'old', null, 'written')).toThrow(/UNIQUE|PRIMARY KEY/);
+    expect(() => db.prepare(`INSERT INTO changes (id, destination, key, new_revision, phase, attempts, created_at, updated_at) VALUES ('neg', 'd', 'k', 'r', 'recorded', -1, 0, 0)`).run()).toThrow(/CHECK/);
+  });
+
+  it('keeps the changes and token key of a version 3 journal, and the journal reads, updates and removes them after it', () => {
+    const file = path.join(tempDir, 'journal.sqlite');
+    const db = databaseAt(3, file);
+    const insert = db.prepare(
+      `INSERT INTO changes (id, destination, key, old_revision, new_revision, lt_upload_id, phase, attempts, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    insert.run('c2', 'file:///x', 'b.bin', 'r0', 'r2', null, 'written', 3, 900, 20, 21);
+    insert.run('c1', 'file:///x', 'a.bin', null, 'r1', 'u1', 'assembling', 0, 0, 10, 11);
+    insert.run('c3', 's3://bucket/p', 'a.bin', 'r9', null, null, 'updated', 0, 0, 30, 30);
+    db.prepare(`INSERT INTO secrets (name, value, created_at) VALUES ('upload-token-hmac', ?, 1)`).run(Buffer.alloc(32, 7));
+    db.close();
+
+    const { journal } = Journal.open(file);
+    try {
+      expect(journal.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+      expect(journal.changes.list().map((change) => change.id)).toEqual(['c1', 'c2', 'c3']);
+      expect(journal.changes.list('file:///x').map((change) => change.id)).toEqual(['c1', 'c2']);
+      expect(journal.changes.destinations()).toEqual(['file:///x', 's3://bucket/p']);
+      expect(journal.changes.get('c2')).toEqual({
+        id: 'c2',
+        destination: 'file:///x',
+        key: 'b.bin',
+        oldRevision: 'r0',
+        newRevision: 'r2',
+        ltUploadId: null,
+        phase: 'written',
+        attempts: 3,
+        nextAttemptAt: 900,
+        createdAt: 20,
+        updatedAt: 21,
+      });
+      expect(journal.changes.forRevision('file:///x', 'a.bin', 'r1')?.id).toBe('c1');
+      expect(journal.changes.forRevision('s3://bucket/p', 'a.bin', 'r1')).toBeNull();
+      expect(journal.changes.uploadTokenKey().equals(Buffer.alloc(32, 7))).toBe(true);
+
+      const c1 = journal.changes.get('c1');
+      if (c1 === null) throw new Error('c1 is gone');
+      journal.changes.update(c1, { phase: 'written', oldRevision: 'r0' });
+      expect(journal.changes.get('c1')).toMatchObject({ phase: 'written', oldRevision: 'r0', ltUploadId: 'u1', attempts: 0 });
+      journal.changes.remove('c2');
+      expect(journal.changes.list().map((change) => change.id)).toEqual(['c1', 'c3']);
+      expect(journal.integrityCheck()).toEqual([]);
+    } finally {
+      journal.close();
+    }
+  });
+});

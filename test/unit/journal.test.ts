@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransferState } from '../../core/contract/index.js';
 import { isTierdropError } from '../../core/errors/index.js';
 import { Journal, LATEST_SCHEMA_VERSION, type NewUpload, type PartPlan } from '../../core/journal/index.js';
@@ -394,6 +394,36 @@ describe('writes that wait for a batch', () => {
     writer.setStateLazily(a, 'completing'); // `a` is older than the file: only the state is written
     writer.flush();
     expect(reader.getUpload('a')).toMatchObject({ state: 'completing', backendUploadId: 'upload-1' });
+  });
+
+  it('leaves a progress state younger than a moment out of a batch, so a file that finishes meanwhile writes its final state only', async () => {
+    const a = writer.createUpload(newUpload('a', { partSizeBytes: 0 }), []);
+    const b = writer.createUpload(newUpload('b', { partSizeBytes: 0 }), []);
+    const uploading = writer.setStateLazily(a, 'uploading');
+    await writer.setStateBatched(b, 'done');
+    expect(reader.getUpload('b')?.state).toBe('done');
+    expect(reader.getUpload('a')?.state).toBe('queued'); // not written yet: a crash would leave it queued, harmless
+    expect(writer.getUpload('a')?.state).toBe('uploading'); // and this process still sees it
+    expect(writer.listUploads({ states: ['uploading'] }).map((row) => row.id)).toEqual(['a']);
+    await writer.setStateBatched(uploading, 'done');
+    expect(reader.getUpload('a')?.state).toBe('done');
+  });
+
+  it('writes a progress state on its own within a moment when no batch comes', async () => {
+    const row = writer.createUpload(newUpload('a', { partSizeBytes: 0 }), []);
+    writer.setStateLazily(row, 'uploading');
+    await vi.waitFor(() => expect(reader.getUpload('a')?.state).toBe('uploading'), { timeout: 2_000, interval: 20 });
+    expect(writer.getUpload('a')?.state).toBe('uploading');
+  });
+
+  it('keeps a progress state young across batches: it is due a moment after it was first queued', async () => {
+    const a = writer.createUpload(newUpload('a', { partSizeBytes: 0 }), []);
+    const b = writer.createUpload(newUpload('b', { partSizeBytes: 0 }), []);
+    const firstQueuedMs = Date.now();
+    writer.setStateLazily(writer.setStateLazily(a, 'preparing'), 'uploading');
+    await writer.setStateBatched(b, 'done');
+    await vi.waitFor(() => expect(reader.getUpload('a')?.state).toBe('uploading'), { timeout: 2_000, interval: 10 });
+    expect(Date.now() - firstQueuedMs).toBeLessThan(1_000);
   });
 
   it('writes what waits when it closes', () => {

@@ -4,11 +4,12 @@ import type Database from 'better-sqlite3';
 import { uploadsAndParts } from './001-uploads-and-parts.js';
 import { changesAndKeys } from './002-changes-and-keys.js';
 import { syncIndex } from './003-sync-index.js';
+import { leanChanges } from './004-lean-changes.js';
 import { assertMigrationOrder, runMigrations, type Migration } from './migration.js';
 
 export { readUserVersion, runMigrations, type Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [uploadsAndParts, changesAndKeys, syncIndex];
+export const MIGRATIONS: readonly Migration[] = [uploadsAndParts, changesAndKeys, syncIndex, leanChanges];
 assertMigrationOrder(MIGRATIONS);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
