@@ -13,19 +13,20 @@ const CREDENTIALS = { accessKeyId: 'transport-test', secretAccessKey: 'transport
 
 type Answer = (request: IncomingMessage, response: ServerResponse) => void;
 
+// What each test started, closed after it.
+const servers: Server[] = [];
+const backends: S3Backend[] = [];
+
+afterEach(async () => {
+  for (const backend of backends.splice(0)) await backend.dispose();
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    server.close();
+    await once(server, 'close');
+  }
+});
+
 describe('S3Backend transport failures', () => {
-  const servers: Server[] = [];
-  const backends: S3Backend[] = [];
-
-  afterEach(async () => {
-    for (const backend of backends.splice(0)) await backend.dispose();
-    for (const server of servers.splice(0)) {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    }
-  });
-
   async function serve(answer: Answer): Promise<string> {
     const server = createServer((request, response) => {
       request.resume();
@@ -158,18 +159,6 @@ describe('S3Backend transport failures', () => {
 });
 
 describe('S3Backend small PUTs (sent without the SDK, lean-put.ts)', () => {
-  const servers: Server[] = [];
-  const backends: S3Backend[] = [];
-
-  afterEach(async () => {
-    for (const backend of backends.splice(0)) await backend.dispose();
-    for (const server of servers.splice(0)) {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    }
-  });
-
   interface Seen {
     method: string;
     url: string;
