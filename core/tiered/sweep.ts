@@ -12,11 +12,12 @@ export type Orphan =
   | { kind: 'upload'; ltKey: string; key: string; revision: string; uploadId: string; ageMs: number };
 
 export async function findOrphans(storage: TieredStorage, journal: Journal, olderThanMs: number, nowMs = Date.now()): Promise<Orphan[]> {
-  const kept = await storage.referencedRevisions();
   const layout = storage.layout;
+  // What this journal still works on: its outstanding changes and its unfinished uploads' revisions.
+  const owned = new Set<string>();
   for (const change of journal.changes.list(storage.destination)) {
     for (const revision of [change.oldRevision, change.newRevision]) {
-      if (revision !== null) kept.add(layout.revisionKey(change.key, revision));
+      if (revision !== null) owned.add(layout.revisionKey(change.key, revision));
     }
   }
   const tokens = new UploadTokens(() => journal.changes.uploadTokenKey());
@@ -25,11 +26,15 @@ export async function findOrphans(storage: TieredStorage, journal: Journal, olde
     if (upload.backendUploadId === null || upload.state === 'done' || upload.state === 'cancelled') continue;
     try {
       const payload = tokens.verify(upload.backendUploadId, upload.key);
-      kept.add(layout.revisionKey(payload.key, payload.revision));
+      owned.add(layout.revisionKey(payload.key, payload.revision));
     } catch {
       // Not a tiered token (a direct upload to this URL): it names no revision.
     }
   }
+  // A revision a tombstone names is kept whatever else is true; a multipart upload is not: once its
+  // revision is committed, an upload still open there is a clean-up that never ran (nothing
+  // completes it again), so only an owner in the journal, or the grace period, keeps it.
+  const kept = new Set([...(await storage.referencedRevisions()), ...owned]);
 
   const orphans: Orphan[] = [];
   for await (const meta of storage.lt.list(layout.ltRoot)) {
@@ -40,7 +45,7 @@ export async function findOrphans(storage: TieredStorage, journal: Journal, olde
   }
   for await (const upload of storage.lt.listUploads(layout.ltRoot)) {
     const parsed = layout.parseRevisionKey(upload.key);
-    if (parsed === null || kept.has(upload.key)) continue;
+    if (parsed === null || owned.has(upload.key)) continue;
     const ageMs = nowMs - upload.initiatedMs;
     if (ageMs >= olderThanMs) orphans.push({ kind: 'upload', ltKey: upload.key, ...parsed, uploadId: upload.uploadId, ageMs });
   }

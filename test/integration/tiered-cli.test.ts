@@ -2,12 +2,13 @@
 // leaving no revision, and orphans (a revision and a multipart upload nothing refers to) found,
 // kept while younger than the grace period, and removed only with --yes.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsBackend } from '../../core/backends/index.js';
 import { MiB } from '../../core/contract/index.js';
+import { decodeTombstone } from '../../core/tiered/index.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/files.js';
 
@@ -47,6 +48,12 @@ describe('tiered destinations from the CLI', { timeout: CLI_TEST_TIMEOUT_MS }, (
     writeFileSync(strayRevision, 'orphaned bytes');
     const backend = new FsBackend({ root: store });
     await backend.initiate(`.tierdrop-lt/docs/keep.bin/${uuidv7()}`);
+    // And an upload left open at the committed revision's own key (a clean-up after its complete
+    // that never ran): nothing will complete it again, so it is an orphan too, and aborting it must
+    // leave the committed object alone.
+    const committed = decodeTombstone(readFileSync(join(store, 'docs', 'keep.bin')));
+    if (committed === null) throw new Error('expected keep.bin to be a tombstone');
+    await backend.initiate(`.tierdrop-lt/docs/keep.bin/${committed.revision}`);
 
     const young = await runCli(['sweep', '--to', url], { home });
     expect(young.code).toBe(0);
@@ -54,18 +61,19 @@ describe('tiered destinations from the CLI', { timeout: CLI_TEST_TIMEOUT_MS }, (
 
     const dry = await runCli(['sweep', '--to', url, '--older-than', '0s'], { home });
     expect(dry.code).toBe(0);
-    expect(dry.stdout.trim().split('\n')).toHaveLength(2);
+    expect(dry.stdout.trim().split('\n')).toHaveLength(3);
     expect(dry.stderr).toContain('run again with --yes');
     expect(existsSync(strayRevision)).toBe(true);
 
     const swept = await runCli(['sweep', '--to', url, '--older-than', '0s', '--yes'], { home });
-    expect(swept.stderr).toContain('Removed 2 orphans');
+    expect(swept.stderr).toContain('Removed 3 orphans');
     expect(existsSync(strayRevision)).toBe(false);
     const uploads = [];
     for await (const upload of backend.listUploads('')) uploads.push(upload);
     expect(uploads).toEqual([]);
     const fetched = join(work.path, 'keep.copy');
     expect((await runCli(['get', 'docs/keep.bin', '--from', url, '-o', fetched], { home })).code).toBe(0);
+    expect(readFileSync(fetched).equals(readFileSync(join(folder, 'keep.bin')))).toBe(true);
     await backend.dispose();
   });
 
