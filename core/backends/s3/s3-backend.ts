@@ -44,6 +44,8 @@ const MISSING_OBJECT = new Set(['NoSuchKey', 'NotFound']);
 const LEAN_PUT_MAX_BYTES = 8 * 1024 * 1024;
 /** Metadata values a header can carry as they are; others take the SDK's path. */
 const HEADER_SAFE = /^[\x20-\x7e]*$/;
+/** A metadata name that is an HTTP header token (RFC 9110) as it is. */
+const HEADER_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 export class S3Backend implements StoreBackend {
   readonly description: string;
@@ -402,7 +404,7 @@ function leanHeaders(options: PutOptions): Record<string, string> | null {
     headers['content-type'] = options.contentType;
   }
   for (const [name, value] of Object.entries(options.metadata ?? {})) {
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || !HEADER_SAFE.test(value)) return null;
+    if (!HEADER_TOKEN.test(name) || !HEADER_SAFE.test(value)) return null;
     headers[`x-amz-meta-${name.toLowerCase()}`] = value;
   }
   return headers;
