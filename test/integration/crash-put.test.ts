@@ -25,11 +25,11 @@ async function crashWhileReplacing(url: string, point: string, before: Buffer, a
 }
 
 describe.each(CRASH_STORES)('a crash while writing a whole object (%s)', { timeout: CLI_TEST_TIMEOUT_MS }, (kind) => {
-  // No put.written: the change is recorded in phase Written before the put, naming the revision the
-  // commit replaces, so a commit finds nothing left to record unless the key changed meanwhile (the
-  // racing-writers test in tiered-storage.test.ts covers that path). put.updated is now a lazy
+  // A put expects a new key (its change names no replaced revision), so replacing one goes: a refused
+  // create-if-absent (put.cas is the first crash point after it), then the change records the
+  // replaced revision (put.written) before the second compare-and-write. put.updated is a lazy
   // write a crash loses, so it tests the same state as put.cas from a later point in the code.
-  it.each(['put.recorded', 'put.stored', 'put.cas', 'put.updated', 'put.cleaned'])(
+  it.each(['put.recorded', 'put.stored', 'put.cas', 'put.written', 'put.updated', 'put.cleaned'])(
     'replacing a revision, at %s',
     async (point) => {
       await crashWhileReplacing(world.destination(kind), point, randomBytes(2 * MiB), randomBytes(3 * MiB));
