@@ -238,15 +238,7 @@ describe('002 changes-and-keys', () => {
   });
 
   it('accepts exactly the ChangeGuard phases, and no change that names no revision', () => {
-    const db = databaseAt(2);
-    const insert = db.prepare(
-      `INSERT INTO changes (id, destination, key, old_revision, new_revision, phase, created_at, updated_at) VALUES (?, 'd', 'k', ?, ?, ?, 0, 0)`,
-    );
-    for (const phase of ['recorded', 'assembling', 'written', 'updated', 'lost', 'recovered', 'completed']) {
-      insert.run(`ok-${phase}`, null, 'r', phase);
-    }
-    expect(() => insert.run('bad-phase', null, 'r', 'committed')).toThrow(/CHECK/);
-    expect(() => insert.run('no-revision', null, null, 'recorded')).toThrow(/CHECK/);
+    expectPhaseChecks(databaseAt(2));
   });
 
   it('keeps version 1 rows, and the journal reads and writes changes and a stable token key after it', () => {
@@ -392,14 +384,7 @@ describe('004 lean-changes', () => {
 
   it('still refuses unknown phases, changes naming no revision, and a second change with the same id', () => {
     const db = databaseAt(4);
-    const insert = db.prepare(
-      `INSERT INTO changes (id, destination, key, old_revision, new_revision, phase, created_at, updated_at) VALUES (?, 'd', 'k', ?, ?, ?, 0, 0)`,
-    );
-    for (const phase of ['recorded', 'assembling', 'written', 'updated', 'lost', 'recovered', 'completed']) {
-      insert.run(`ok-${phase}`, null, 'r', phase);
-    }
-    expect(() => insert.run('bad-phase', null, 'r', 'committed')).toThrow(/CHECK/);
-    expect(() => insert.run('no-revision', null, null, 'recorded')).toThrow(/CHECK/);
+    const insert = expectPhaseChecks(db);
     expect(() => insert.run('ok-recorded', 'old', null, 'written')).toThrow(/UNIQUE|PRIMARY KEY/);
     expect(() => db.prepare(`INSERT INTO changes (id, destination, key, new_revision, phase, attempts, created_at, updated_at) VALUES ('neg', 'd', 'k', 'r', 'recorded', -1, 0, 0)`).run()).toThrow(/CHECK/);
   });
@@ -452,3 +437,16 @@ describe('004 lean-changes', () => {
     }
   });
 });
+
+/** Every ChangeGuard phase is accepted, an unknown one and a change naming no revision are refused; answers the insert. */
+function expectPhaseChecks(db: Database.Database): Database.Statement<[string, string | null, string | null, string]> {
+  const insert = db.prepare<[string, string | null, string | null, string]>(
+    `INSERT INTO changes (id, destination, key, old_revision, new_revision, phase, created_at, updated_at) VALUES (?, 'd', 'k', ?, ?, ?, 0, 0)`,
+  );
+  for (const phase of ['recorded', 'assembling', 'written', 'updated', 'lost', 'recovered', 'completed']) {
+    insert.run(`ok-${phase}`, null, 'r', phase);
+  }
+  expect(() => insert.run('bad-phase', null, 'r', 'committed')).toThrow(/CHECK/);
+  expect(() => insert.run('no-revision', null, null, 'recorded')).toThrow(/CHECK/);
+  return insert;
+}
