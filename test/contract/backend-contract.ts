@@ -314,6 +314,19 @@ export function describeBackendContract(name: string, setup: () => Promise<Contr
       await backend.abort(k, uploadId);
     });
 
+    test('uploadPart whose signal fired before the body was read reports the pause and nothing else', async ({ backend }, key) => {
+      const k = key('paused-early.bin');
+      const uploadId = await backend.initiate(k);
+      const controller = new AbortController();
+      controller.abort(); // as a shutdown does while the part waits for its turn
+      const unread = new Readable({ read() {} });
+      unread.push(Buffer.alloc(64 * 1024, 7));
+      // An 'error' the body emits with no reader yet would end the process (vitest reports it too).
+      await expectCode(backend.uploadPart(k, uploadId, 1, unread, 1024 * 1024, controller.signal), 'paused');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await backend.abort(k, uploadId);
+    });
+
     test('an abort with a reason reports that reason', async ({ backend }, key) => {
       const k = key('stalled.bin');
       const uploadId = await backend.initiate(k);

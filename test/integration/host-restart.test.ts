@@ -118,7 +118,7 @@ describe('restarting the host', () => {
     expect(secondSnapshot.notice).toBe('Resumed 1 transfer from your last session.');
     await waitFor(() => secondEvents.events.some((event) => event.type === 'transfer.progress'), 30_000, 'progress after restart');
     second.run.child.kill('SIGTERM');
-    expect((await second.run.exited).code).toBe(0);
+    expect((await second.run.exited).code, second.run.stderr()).toBe(0);
     secondEvents.close();
     const afterTerm = uploadRow(home);
     expect(afterTerm.state).toBe('queued'); // shut down, not paused by a person: the next start runs it
@@ -150,7 +150,7 @@ describe('restarting the host', () => {
       }
     } finally {
       third.run.child.kill('SIGTERM');
-      expect((await third.run.exited).code).toBe(0);
+      expect((await third.run.exited).code, third.run.stderr()).toBe(0);
     }
   }, 180_000);
 });

@@ -4,9 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { addAbortSignal } from 'node:stream';
 import { TierdropError } from '../../errors/index.js';
-import { abortedFailure } from '../abort.js';
+import { abortedFailure, endOnAbort } from '../abort.js';
 import { printable } from '../keys.js';
 import type {
   Body,
@@ -92,7 +91,7 @@ export class FsBackend implements StoreBackend {
       }
       const meta = await this.metaOf(key, etagOf(stats), stats.size, stats.mtimeNs);
       const body = createReadStream(path, { fd: handle });
-      if (signal !== undefined) addAbortSignal(signal, body);
+      if (signal !== undefined) endOnAbort(signal, body);
       return { meta, body };
     } catch (error) {
       await handle.close().catch(() => undefined);
@@ -380,8 +379,7 @@ function describe(contentType: string | undefined, metadata: Record<string, stri
 
 function bodySource(body: Body, signal: AbortSignal | undefined): Buffer | AsyncIterable<Buffer | Uint8Array> {
   if (Buffer.isBuffer(body)) return body;
-  // Stops waiting on a source that has stalled as soon as the caller aborts.
-  if (signal !== undefined) addAbortSignal(signal, body);
+  if (signal !== undefined) endOnAbort(signal, body);
   return body;
 }
 

@@ -17,11 +17,11 @@
 // rounds of at most 32 sources; temporaries need storage.objects.delete to be cleaned up, and a
 // bucket with soft delete keeps deleted temporaries for its retention window.
 import { createHash, randomUUID } from 'node:crypto';
-import { addAbortSignal, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Bucket } from '@google-cloud/storage';
 import type { ErrorCode } from '../../contract/index.js';
 import { TierdropError } from '../../errors/index.js';
-import { abortedFailure } from '../abort.js';
+import { abortedFailure, endOnAbort } from '../abort.js';
 import { withMappedErrors } from '../body-errors.js';
 import { printable, validateKey } from '../keys.js';
 import type {
@@ -128,7 +128,7 @@ export class GcsBackend implements StoreBackend {
       });
       if (answered === null) continue;
       const body = withMappedErrors(answered, (error) => this.failure(error, 'download', key, signal));
-      if (signal !== undefined) addAbortSignal(signal, body);
+      if (signal !== undefined) endOnAbort(signal, body);
       return { meta: this.metaOf(resource, key), body };
     }
     return null;
@@ -352,7 +352,7 @@ export class GcsBackend implements StoreBackend {
       if (body.length !== lengthBytes) throw lengthMismatch(how.operation, key, body.length, lengthBytes);
       source = body;
     } else {
-      if (how.signal !== undefined) addAbortSignal(how.signal, body);
+      if (how.signal !== undefined) endOnAbort(how.signal, body);
       source = Readable.from(counted(body, lengthBytes, (chunk) => {
         md5.update(chunk);
         sentBytes += chunk.length;

@@ -1,6 +1,6 @@
 // S3Backend: Amazon S3 or any S3-compatible store through @aws-sdk/client-s3. It sends each request
 // once (the engine owns retries), streams bodies, and turns every failure into a TierdropError.
-import { addAbortSignal, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -17,7 +17,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { TierdropError } from '../../errors/index.js';
-import { abortedFailure } from '../abort.js';
+import { abortedFailure, endOnAbort } from '../abort.js';
 import { withMappedErrors } from '../body-errors.js';
 import { printable, validateKey } from '../keys.js';
 import type {
@@ -113,7 +113,7 @@ export class S3Backend implements StoreBackend {
       const answered = answer.Body;
       if (!(answered instanceof Readable)) throw this.notS3('download', key, 'an object without a body');
       const body = withMappedErrors(answered, (error) => this.failure(error, 'download', key, signal));
-      if (signal !== undefined) addAbortSignal(signal, body);
+      if (signal !== undefined) endOnAbort(signal, body);
       return {
         meta: {
           key,
